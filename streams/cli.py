@@ -1,0 +1,64 @@
+"""The one `watchfloor` entry point.
+
+Each command lives in its own module and registers itself through a `register(subparsers)`
+function, so that this module stays a table of contents rather than a 1,000-line application.
+Every option has a `WATCHFLOOR_<OPTION>` environment fallback, shown in `--help`.
+Exit codes: 0 success, 1 failure, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from streams.cli_support import CommandError
+
+# Modules that provide `register(subparsers)`; each adds one command.
+COMMAND_MODULES: tuple[str, ...] = ("streams.kafka_cli", "streams.demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="watchfloor",
+        description="Streaming detector of workforce integrity and welfare risks.",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="log level for stderr (env WATCHFLOOR_LOG_LEVEL, default INFO)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from streams.cli_support import env_default
+
+    level = args.log_level or env_default("WATCHFLOOR_LOG_LEVEL", "INFO")
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # The Kafka clients narrate every connection at INFO; only their problems interest users.
+    for noisy in ("kafka", "aiokafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        result: int = args.handler(args)
+    except CommandError as error:
+        print(f"watchfloor {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
