@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from streams.cli_support import CommandError
 
 # Modules that provide `register(subparsers)`; each adds one command.
-COMMAND_MODULES: tuple[str, ...] = ("streams.kafka_cli", "streams.demo")
+COMMAND_MODULES: tuple[str, ...] = ("streams.kafka_cli", "streams.demo", "streams.tail")
 
 
 def build_parser() -> argparse.ArgumentParser:

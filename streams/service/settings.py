@@ -1,0 +1,78 @@
+"""The worker's settings: one frozen, validated object built once and passed down.
+
+Flags win over `WATCHFLOOR_*` environment variables, which win over the defaults here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from schemas.topics import DEFAULT_PREFIX
+
+StoreKind = Literal["rocksdb", "memory"]
+
+# Enough partitions for several workers to share ~45,000 officers; changeable per deployment.
+DEFAULT_PARTITIONS = 8
+
+
+class SettingsError(ValueError):
+    """The configuration is unsafe or inconsistent; the text says which setting and why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSettings:
+    """Everything a worker needs to know before it starts.
+
+    >>> ServiceSettings(bootstrap="127.0.0.1:9092").topic("badge")
+    'watchfloor.badge.v1'
+    >>> ServiceSettings(bootstrap="127.0.0.1:9092", partitions=0)
+    Traceback (most recent call last):
+    ...
+    streams.service.settings.SettingsError: partitions must be at least 1, got 0
+    """
+
+    bootstrap: str
+    topic_prefix: str = DEFAULT_PREFIX
+    partitions: int = DEFAULT_PARTITIONS
+    replication_factor: int = 1
+    app_id: str = "watchfloor"
+    state_dir: Path = field(default_factory=lambda: Path("watchfloor-data"))
+    store: StoreKind = "rocksdb"
+    web_port: int = 6066
+    log_level: str = "INFO"
+    # A table's RocksDB block cache is per partition database; Faust's default of 2 GiB each
+    # would claim far more memory than the whole state needs.
+    rocksdb_block_cache_bytes: int = 8 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if not self.bootstrap.strip():
+            raise SettingsError("bootstrap must name at least one broker (host:port)")
+        if self.partitions < 1:
+            raise SettingsError(f"partitions must be at least 1, got {self.partitions}")
+        if self.replication_factor < 1:
+            raise SettingsError(
+                f"replication factor must be at least 1, got {self.replication_factor}"
+            )
+        if not 0 < self.web_port < 65536:
+            raise SettingsError(f"web port must be within 1..65535, got {self.web_port}")
+        if not self.topic_prefix or any(c in self.topic_prefix for c in " /\\:"):
+            raise SettingsError(f"topic prefix {self.topic_prefix!r} is not a valid topic name")
+        if self.store not in ("rocksdb", "memory"):
+            raise SettingsError(f"store must be rocksdb or memory, got {self.store!r}")
+
+    def topic(self, entity: str, version: int = 1) -> str:
+        """The full name of a contract topic under this deployment's prefix."""
+        return f"{self.topic_prefix}.{entity}.v{version}"
+
+    @property
+    def store_url(self) -> str:
+        return "rocksdb://" if self.store == "rocksdb" else "memory://"
+
+
+def bootstrap_from_environment() -> str | None:
+    """`WATCHFLOOR_KAFKA_BOOTSTRAP` when set and not blank."""
+    value = os.environ.get("WATCHFLOOR_KAFKA_BOOTSTRAP", "").strip()
+    return value or None
