@@ -1,0 +1,250 @@
+"""Event models and their decoding: the contract's examples and each rule, by field path."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import orjson
+import pytest
+
+from schemas import (
+    AccessEvent,
+    BadgeEvent,
+    DecodeError,
+    Event,
+    RosterEvent,
+    decode_event,
+    encode_event,
+)
+
+DATA = Path(__file__).parent / "data"
+LINES = (DATA / "events.jsonl").read_bytes().splitlines()
+ROSTER, BADGE, ACCESS, OVERTIME = (orjson.loads(line) for line in LINES)
+
+
+def _decode(base: dict[str, Any], **changes: Any) -> Event:
+    """Decode ``base`` with fields replaced; a value of ``...`` drops the field."""
+    obj = {k: v for k, v in {**base, **changes}.items() if v is not ...}
+    return decode_event(json.dumps(obj))  # not orjson: it refuses the huge integers tested
+
+
+def _error(base: dict[str, Any], **changes: Any) -> DecodeError:
+    with pytest.raises(DecodeError) as caught:
+        _decode(base, **changes)
+    return caught.value
+
+
+def test_contract_examples_decode_to_their_types_with_every_field() -> None:
+    events = [decode_event(line) for line in LINES]
+
+    assert [e.type for e in events] == ["roster", "badge", "access", "roster"]
+    assert isinstance(events[1], BadgeEvent)
+    assert events[1].zone_level == 1
+    assert events[1].event_time == datetime(2026, 3, 9, 6, 51, 3, tzinfo=UTC)
+    assert isinstance(events[2], AccessEvent)
+    assert (events[2].record_ref, events[2].result_count) == ("r:9f2c41d0", 3)
+    assert isinstance(events[3], RosterEvent)
+    assert (events[3].hours, events[3].approver_id, events[3].counterpart_id) == (
+        4.0,
+        "P40211",
+        None,
+    )
+
+
+def test_type_attribute_matches_the_json_tag_on_class_and_instance() -> None:
+    assert (BadgeEvent.type, AccessEvent.type, RosterEvent.type) == ("badge", "access", "roster")
+    assert decode_event(LINES[1]).type == "badge"
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_encoding_writes_the_contract_form_and_decodes_back_equal(line: bytes) -> None:
+    event = decode_event(line)
+    encoded = encode_event(event)
+
+    assert decode_event(encoded) == event
+    assert orjson.loads(encoded) == orjson.loads(line)  # same fields, values and time form
+
+
+def test_times_with_any_offset_are_normalised_to_utc() -> None:
+    event = _decode(BADGE, event_time="2026-03-09T08:51:03.25+02:00")
+
+    assert event.event_time == datetime(2026, 3, 9, 6, 51, 3, 250000, tzinfo=UTC)
+    assert event.event_time.tzinfo is UTC
+    assert b'"event_time":"2026-03-09T06:51:03.250000+00:00"' in encode_event(event)
+
+
+def test_roster_period_times_are_normalised_too() -> None:
+    event = _decode(
+        ROSTER, period_start="2026-03-09T02:00:00-05:00", period_end="2026-03-09T12:00:00-05:00"
+    )
+
+    assert isinstance(event, RosterEvent)
+    assert event.period_start == datetime(2026, 3, 9, 7, tzinfo=UTC)
+    assert event.period_end.tzinfo is UTC
+
+
+def test_events_built_in_python_are_normalised_to_utc_as_well() -> None:
+    plus_one = timezone(timedelta(hours=1))
+    event = RosterEvent(
+        schema_version=1,
+        event_id="r1",
+        event_time=datetime(2026, 3, 9, 8, tzinfo=plus_one),
+        officer_id="P1",
+        source="planner",
+        change_type="shift_planned",
+        actor_id="P2",
+        period_start=datetime(2026, 3, 9, 9, tzinfo=plus_one),
+        period_end=datetime(2026, 3, 9, 19, tzinfo=plus_one),
+    )
+
+    assert event.event_time == datetime(2026, 3, 9, 7, tzinfo=UTC)
+    assert event.period_start.tzinfo is UTC
+
+
+def test_a_naive_time_built_in_python_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"event_time.*no UTC offset"):
+        BadgeEvent(
+            schema_version=1,
+            event_id="b1",
+            event_time=datetime(2026, 3, 9, 8),
+            officer_id="P1",
+            source="pacs",
+            badge_id="B1",
+            site_id="S1",
+            reader_id="R1",
+            zone="main",
+            zone_level=0,
+            direction="in",
+            outcome="granted",
+        )
+
+
+def test_unknown_extra_fields_are_tolerated_and_dropped() -> None:
+    event = _decode(BADGE, firmware="4.2", extra={"nested": [1, 2, {"deep": None}]})
+
+    assert event == decode_event(LINES[1])
+    assert b"firmware" not in encode_event(event)
+
+
+def test_optional_fields_default_to_none_and_are_omitted_when_encoded() -> None:
+    event = _decode(ACCESS, action="login", record_ref=..., case_ref=..., result_count=...)
+
+    assert isinstance(event, AccessEvent)
+    assert (event.record_ref, event.case_ref, event.result_count) == (None, None, None)
+    assert b"record_ref" not in encode_event(event)
+
+
+def test_explicit_null_is_accepted_for_optional_fields() -> None:
+    event = _decode(OVERTIME, approver_id=None, reason=None)
+
+    assert isinstance(event, RosterEvent)
+    assert event.approver_id is None
+
+
+def test_a_period_may_be_empty_but_not_negative() -> None:
+    start = ROSTER["period_start"]
+    assert isinstance(_decode(ROSTER, period_end=start), RosterEvent)
+
+    err = _error(ROSTER, period_end="2026-03-09T06:59:59+00:00")
+    assert (err.path, err.rule) == ("$.period_end", "must not be before period_start")
+
+
+# Each row: the base event, the change, the path the error must name and words of its rule.
+RULES = [
+    (BADGE, {"schema_version": 2}, "$.schema_version", "unsupported schema_version 2"),
+    (BADGE, {"schema_version": "1"}, "$.schema_version", "expected int, got str"),
+    (BADGE, {"schema_version": ...}, "$.schema_version", "required field is missing"),
+    (BADGE, {"type": "camera"}, "$.type", "'camera' is not one of 'badge', 'access', 'roster'"),
+    (BADGE, {"type": ...}, "$.type", "required field is missing"),
+    (BADGE, {"event_id": ""}, "$.event_id", "must not be empty"),
+    (BADGE, {"event_id": "e" * 129}, "$.event_id", "length <= 128"),
+    (BADGE, {"officer_id": ""}, "$.officer_id", "must not be empty"),
+    (BADGE, {"officer_id": 40211}, "$.officer_id", "expected str, got int"),
+    (BADGE, {"badge_id": ...}, "$.badge_id", "required field is missing"),
+    (BADGE, {"event_time": "2026-03-09T06:51:03"}, "$.event_time", "no UTC offset"),
+    (BADGE, {"event_time": "09/03/2026 06:51"}, "$.event_time", "not an RFC 3339 date-time"),
+    (BADGE, {"event_time": "1970-01-01T00:00:00Z"}, "$.event_time", "years 2000 to 2100"),
+    (BADGE, {"event_time": "2150-01-01T00:00:00Z"}, "$.event_time", "years 2000 to 2100"),
+    (BADGE, {"event_time": "0001-01-01T00:00:00+05:00"}, "$.event_time", "years 2000 to 2100"),
+    (BADGE, {"event_time": "9999-12-31T23:59:59-05:00"}, "$.event_time", "years 2000 to 2100"),
+    (BADGE, {"event_time": 1773038463}, "$.event_time", "expected datetime, got int"),
+    (BADGE, {"zone_level": 6}, "$.zone_level", "expected int <= 5"),
+    (BADGE, {"zone_level": -1}, "$.zone_level", "expected int >= 0"),
+    (BADGE, {"zone_level": 1.0}, "$.zone_level", "expected int, got float"),
+    (BADGE, {"zone_level": True}, "$.zone_level", "expected int, got bool"),
+    (BADGE, {"direction": "IN"}, "$.direction", "'IN' is not one of 'in', 'out'"),
+    (BADGE, {"outcome": None}, "$.outcome", "expected str, got null"),
+    (ACCESS, {"action": "delete"}, "$.action", "'delete' is not one of"),
+    (ACCESS, {"record_ref": ...}, "$.record_ref", "required when action is 'search'"),
+    (ACCESS, {"record_ref": None}, "$.record_ref", "required when action is 'search'"),
+    (ACCESS, {"record_ref": ""}, "$.record_ref", "must not be empty"),
+    (ACCESS, {"result_count": -1}, "$.result_count", "expected int >= 0"),
+    (ACCESS, {"result_count": 2**64}, "$.result_count", "<= 9007199254740991"),
+    (ACCESS, {"workstation_id": ...}, "$.workstation_id", "required field is missing"),
+    (ROSTER, {"hours": -0.5}, "$.hours", ">= 0.0"),
+    (ROSTER, {"hours": 745}, "$.hours", "<= 744.0"),
+    (ROSTER, {"hours": "10"}, "$.hours", "expected float | null, got str"),
+    (ROSTER, {"change_type": "promoted"}, "$.change_type", "'promoted' is not one of"),
+    (ROSTER, {"period_start": "2026-03-09T07:00:00"}, "$.period_start", "no UTC offset"),
+    (ROSTER, {"period_end": ...}, "$.period_end", "required field is missing"),
+    (ROSTER, {"actor_id": ""}, "$.actor_id", "must not be empty"),
+]
+
+
+@pytest.mark.parametrize(("base", "changes", "path", "rule"), RULES)
+def test_each_broken_rule_is_reported_at_its_field_path(
+    base: dict[str, Any], changes: dict[str, Any], path: str, rule: str
+) -> None:
+    err = _error(base, **changes)
+
+    assert err.path == path
+    assert rule in err.rule
+    assert str(err) == f"{path}: {err.rule}"
+
+
+def test_login_and_logout_need_no_record_ref() -> None:
+    for action in ("login", "logout"):
+        event = _decode(ACCESS, action=action, record_ref=...)
+        assert isinstance(event, AccessEvent)
+        assert event.action == action
+
+
+def test_a_second_type_key_cannot_change_the_event_type() -> None:
+    data = LINES[1][:-1] + b', "type": "access"}'
+
+    with pytest.raises(DecodeError) as caught:
+        decode_event(data)
+    assert caught.value.path == "$.type"
+
+
+def test_str_input_is_decoded_like_bytes() -> None:
+    assert decode_event(LINES[2].decode()) == decode_event(LINES[2])
+
+
+def test_events_are_frozen_and_hashable() -> None:
+    event = decode_event(LINES[1])
+    assert isinstance(event, BadgeEvent)
+
+    with pytest.raises(AttributeError):
+        event.zone = "custody"  # type: ignore[misc]  # proving the runtime refuses it
+    assert len({event, decode_event(LINES[1])}) == 1
+
+
+def test_nan_hours_built_in_python_are_refused_rather_than_written_as_null() -> None:
+    event = decode_event(LINES[0])
+    assert isinstance(event, RosterEvent)
+
+    with pytest.raises(ValueError, match="`hours`: must be a finite number"):
+        msgspec.structs.replace(event, hours=float("nan"))
+
+
+def test_a_huge_offending_value_is_quoted_only_in_part() -> None:
+    err = _error(BADGE, direction="x" * 100_000)
+
+    assert err.path == "$.direction"
+    assert len(err.rule) < 120
+    assert err.rule.endswith("is not one of 'in', 'out'")
