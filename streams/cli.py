@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from streams.cli_support import CommandError
 
 # Modules that provide `register(subparsers)`; each adds one command.
-COMMAND_MODULES: tuple[str, ...] = ("streams.kafka_cli", "streams.demo", "streams.tail")
+COMMAND_MODULES: tuple[str, ...] = (
+    "streams.kafka_cli",
+    "streams.demo",
+    "streams.tail",
+    "streams.simulator.command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
