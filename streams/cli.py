@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "streams.kafka_cli",
     "streams.demo",
     "streams.tail",
+    "streams.service.command",
+    "streams.replay.command",
     "streams.simulator.command",
 )
 

@@ -1,32 +1,59 @@
-"""`watchfloor demo`: the README's first command.
+"""`watchfloor demo`: the README's first command, a live system on an embedded default.
 
-For now it brings up the embedded default, a local Apache Kafka broker, unless
-`WATCHFLOOR_KAFKA_BOOTSTRAP` names one, checks that the broker answers, and keeps it up until
-Ctrl-C, stopping only what it started.
+It starts the local Apache Kafka broker unless `WATCHFLOOR_KAFKA_BOOTSTRAP` names one, creates
+the topics, starts a worker, streams a simulated force's events live, and prints alerts as they
+appear, with the metrics URL. Ctrl-C (or SIGTERM) stops everything it started, and only that.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from streams.cli_support import CommandError, add_option
-from streams.local_kafka import LocalKafka, LocalKafkaError, metadata_request
+from streams.local_kafka import LocalKafka, LocalKafkaError, free_port, metadata_request
+
+DEMO_PREFIX = "watchfloor-demo"
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="run watchfloor on an embedded default: a local broker started for you",
+        help="run watchfloor live on an embedded default: a local broker started for you",
+        description=(
+            "Start a local broker (unless one is configured), a worker and a simulated force "
+            "streaming live, and print alerts as they appear. Ctrl-C stops it all."
+        ),
     )
     add_option(
         parser,
         "--bootstrap",
         env="WATCHFLOOR_KAFKA_BOOTSTRAP",
         help="Kafka bootstrap servers; a local broker is started when left out",
+    )
+    add_option(
+        parser,
+        "--officers",
+        env="WATCHFLOOR_DEMO_OFFICERS",
+        type=int,
+        default=300,
+        help="officers in the simulated force",
+    )
+    add_option(
+        parser,
+        "--rate",
+        env="WATCHFLOOR_DEMO_RATE",
+        type=float,
+        default=2000.0,
+        help="simulated events per second",
     )
     add_option(
         parser,
@@ -39,31 +66,142 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    started: LocalKafka | None = None
-    bootstrap: str = args.bootstrap or ""
+    started_broker: LocalKafka | None = None
+    children: list[subprocess.Popen[bytes]] = []
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    workdir = Path(tempfile.mkdtemp(prefix="watchfloor-demo-"))
     try:
+        bootstrap: str = args.bootstrap or ""
         if not bootstrap:
             broker = LocalKafka()
             was_running = broker.status() is not None
-            info = broker.start()
-            bootstrap = info.bootstrap
-            started = None if was_running else broker
-        broker_ids = metadata_request(bootstrap, timeout_s=10.0)
+            bootstrap = broker.start().bootstrap
+            started_broker = None if was_running else broker
+        try:
+            metadata_request(bootstrap, timeout_s=10.0)
+        except Exception as error:
+            raise CommandError(f"the broker at {bootstrap} does not answer: {error}") from error
+        say(f"Kafka ready at {bootstrap}")
+
+        from streams.service.settings import ServiceSettings
+        from streams.service.topology import ensure_topics
+
+        settings = ServiceSettings(bootstrap=bootstrap, topic_prefix=DEMO_PREFIX, partitions=4)
+        ensure_topics(settings, {"bootstrap_servers": bootstrap})
+        web_port = free_port()
+        common = ["--bootstrap", bootstrap, "--topic-prefix", DEMO_PREFIX]
+        worker_log = workdir / "worker.log"
+        children.append(
+            _spawn(
+                [
+                    "serve",
+                    *common,
+                    "--partitions",
+                    "4",
+                    "--app-id",
+                    f"{DEMO_PREFIX}-{int(time.time())}",
+                    "--store",
+                    "memory",
+                    "--state-dir",
+                    str(workdir / "state"),
+                    "--web-port",
+                    str(web_port),
+                ],
+                worker_log,
+            )
+        )
+        say(f"worker starting; metrics at http://127.0.0.1:{web_port}/metrics (log {worker_log})")
+        children.append(
+            _spawn(
+                [
+                    "simulate",
+                    "--to-kafka",
+                    *common,
+                    "--officers",
+                    str(args.officers),
+                    "--rate",
+                    str(args.rate),
+                    "--scenario-rate",
+                    "0.5",
+                ],
+                workdir / "simulator.log",
+            )
+        )
+        say(f"streaming a simulated force of {args.officers} officers at {args.rate:.0f} events/s")
+        say("alerts appear below as the detectors find them; press Ctrl-C to stop")
+        _print_alerts(bootstrap, settings, stop, args.duration, children)
     except LocalKafkaError as error:
         raise CommandError(str(error)) from error
-    except Exception as error:
-        raise CommandError(f"the broker at {bootstrap} does not answer: {error}") from error
-
-    print(f"watchfloor demo: Kafka ready at {bootstrap} (brokers {broker_ids})", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        print("press Ctrl-C to stop", file=sys.stderr, flush=True)
-        stop.wait(args.duration)
     except KeyboardInterrupt:
         pass
     finally:
-        if started is not None:
-            started.stop()
-            print("watchfloor demo: stopped the local broker it started", file=sys.stderr)
+        for child in children:
+            _stop(child)
+        if started_broker is not None:
+            started_broker.stop()
+            say("stopped the local broker it started")
     return 0
+
+
+def say(text: str) -> None:
+    print(f"watchfloor demo: {text}", file=sys.stderr, flush=True)
+
+
+def _spawn(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", *arguments],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=10)
+
+
+def _print_alerts(
+    bootstrap: str,
+    settings: Any,
+    stop: threading.Event,
+    duration: float | None,
+    children: list[subprocess.Popen[bytes]],
+) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    from schemas.codec import DecodeError, decode_alert
+    from streams.tail import format_alert
+
+    topics = [settings.topic("alerts.integrity"), settings.topic("alerts.welfare")]
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
+    ends = None if duration is None else time.monotonic() + duration
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_end(*partitions)
+        while not stop.is_set() and (ends is None or time.monotonic() < ends):
+            for child in children:
+                if child.poll() is not None and child is children[0]:
+                    raise CommandError(
+                        f"the worker exited with code {child.returncode}; see its log"
+                    )
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    with contextlib.suppress(DecodeError):
+                        print(format_alert(decode_alert(record.value)), flush=True)
+    finally:
+        consumer.close()

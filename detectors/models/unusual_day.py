@@ -1,0 +1,138 @@
+"""`unusual_day`: a multivariate River model over each officer's daily activity vector, against
+the peer group.
+
+One `river.anomaly.HalfSpaceTrees` per peer group (30 trees of height 8, see defaults.toml;
+never one per officer), seeded from the core seed and the group name. Each closed day's
+vectors are scored first and learnt afterwards, both in officer-id order, so no vector is
+scored by a model that has seen it or its day's peers. The model sees the integrity-relevant
+side of a day (exports, systems new to the officer, entries to sensitive zones, denials,
+off-duty use, watch-listed look-ups, site changes, modifications, the share of searches
+without a case), log-scaled into [0, 1] (HalfSpaceTrees splits a fixed box). A day is
+reported when the anomaly score reaches `threshold` once the model has passed
+`warmup_windows` windows.
+
+Examples
+--------
+>>> from detectors.testing import Scenario
+>>> from detectors.config import load_config
+>>> config = load_config(overrides={"detectors": {"unusual_day": {"window_size": 20}}})
+>>> detector = UnusualDayDetector(config.detector("unusual_day"), Scenario().env(config))
+>>> model = detector.new_model("response/constable")
+>>> type(model["trees"]).__name__
+'HalfSpaceTrees'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from river import anomaly
+
+from detectors.base import Env, PeerDetector, Stage
+from detectors.config import Category, DetectorSettings
+from detectors.messages import DayVector, Finding, tidy
+
+# What the model sees: the parts of a day that matter for integrity, each scaled into [0, 1]
+# (HalfSpaceTrees splits a fixed box). Volumes of ordinary work are left out on purpose: they
+# vary with shift length and role, and look-up volume has a detector of its own. Counts are
+# log-scaled: feature -> the count at which the scaled value reaches 1.
+CAPS = {
+    "exports": 50.0,  # exports and prints of records
+    "new_systems": 3.0,  # systems this officer has never been seen to use
+    "sensitive_entries": 10.0,  # entries to property stores and other level-4+ zones
+    "denied": 30.0,
+    "offduty": 100.0,  # system use outside rostered duty
+    "watchlisted": 5.0,
+    "site_changes": 10.0,
+    "modify": 50.0,
+}
+
+
+def scaled(features: Mapping[str, float]) -> dict[str, float]:
+    """The vector as HalfSpaceTrees sees it: every feature in [0, 1].
+
+    >>> x = scaled({"exports": 50.0, "searches": 10.0, "searches_nocase": 5.0})
+    >>> x["exports"], x["nocase_share"]
+    (1.0, 0.5)
+    """
+    x = {
+        name: min(math.log1p(max(features.get(name, 0.0), 0.0)) / math.log1p(cap), 1.0)
+        for name, cap in CAPS.items()
+    }
+    searches = features.get("searches", 0.0)
+    x["nocase_share"] = features.get("searches_nocase", 0.0) / searches if searches else 0.0
+    return x
+
+
+class UnusualDayDetector(PeerDetector):
+    name: ClassVar[str] = "unusual_day"
+    category: ClassVar[Category] = "integrity"
+    stage: ClassVar[Stage] = "peer"
+
+    def __init__(self, settings: DetectorSettings, env: Env) -> None:
+        super().__init__(settings, env)
+        self.n_trees = settings.int("n_trees")
+        self.height = settings.int("height")
+        self.window = settings.int("window_size")
+        self.threshold = settings.num("threshold")
+        self.warmup = settings.int("warmup_windows") * self.window
+        self.limits: dict[Hashable, tuple[float, float]] = {n: (0.0, 1.0) for n in scaled({})}
+
+    def new_model(self, peer_group: str) -> Any:
+        digest = hashlib.sha256(peer_group.encode()).digest()
+        seed = (self.env.config.seed + int.from_bytes(digest[:4], "little")) % (2**31)
+        trees = anomaly.HalfSpaceTrees(
+            n_trees=self.n_trees,
+            height=self.height,
+            window_size=self.window,
+            limits=self.limits,
+            seed=seed,
+        )
+        return {"trees": trees, "seen": 0}
+
+    def score(self, model: Any, vectors: Sequence[DayVector]) -> list[Finding]:
+        if model["seen"] < self.warmup:
+            return []
+        trees = model["trees"]
+        found = []
+        for v in vectors:
+            s = trees.score_one(scaled(v.features))
+            if s < self.threshold:
+                continue
+            # What the model saw, in the officer's own numbers (non-zero only).
+            seen = {name: v.features[name] for name in CAPS if v.features.get(name)}
+            if v.features.get("searches"):
+                seen["nocase_share"] = tidy(v.features["searches_nocase"] / v.features["searches"])
+            # The day's notable events (exports and prints, entries to sensitive zones), or
+            # its last event when nothing stood out on its own.
+            evidence = v.evidence.get("notable") or v.evidence.get("last", ())
+            found.append(
+                Finding(
+                    detector=self.name,
+                    officer_id=v.officer_id,
+                    event_time=v.last_time,
+                    window_start=v.day_start,
+                    window_end=v.day_end,
+                    evidence=evidence,
+                    summary=(
+                        f"The activity of {self.env.days.date_text(v.day_start)} is unlike "
+                        f"this peer group's days (anomaly score {s:.2f})."
+                    ),
+                    score=tidy(s),
+                    observed=seen,
+                    own_normal={"events_mean": v.own["events_mean"]},
+                    peer_normal={"peer_group": v.peer_group, "days_learnt": model["seen"]},
+                    threshold={"anomaly_score": self.threshold},
+                )
+            )
+        return found
+
+    def learn(self, model: Any, vectors: Sequence[DayVector]) -> Any:
+        trees = model["trees"]
+        for v in vectors:
+            trees.learn_one(scaled(v.features))
+        model["seen"] += len(vectors)
+        return model

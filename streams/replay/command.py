@@ -1,0 +1,376 @@
+"""`watchfloor replay` and `watchfloor evaluate`: argument parsing and what goes where.
+
+Data goes to stdout or files, logs and the progress bar to stderr: the replay summary is
+printed for a person on stderr, and as one JSON object on stdout when ``--json`` is given or
+stdout is not a terminal (a script reading it). Exit codes: 0 done, 1 failure, 2 usage error,
+130 interrupted (with ``--state-dir``, resumable by running the same command again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import orjson
+
+from streams.cli_support import CommandError, add_option
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = 130
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    _register_replay(subparsers)
+    _register_evaluate(subparsers)
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(parser: argparse.ArgumentParser, flag: str, *, env: str, help: str) -> None:
+    """A boolean switch whose environment fallback accepts 1/true/yes/on."""
+    default = os.environ.get(env, "").strip().lower() in _TRUE
+    parser.add_argument(flag, action="store_true", default=default, help=f"{help} (env {env})")
+
+
+def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "replay",
+        help="run history files through the detectors offline, alerts to a file",
+        description=(
+            "Replay history files (JSONL, gzip or not, or directories of them) through the same "
+            "detector core as the live service, with no broker. Inputs are merged in event-time "
+            "order; bad lines go to the dead-letter file and the replay goes on."
+        ),
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories")
+    add_option(
+        parser,
+        "--out",
+        env="WATCHFLOOR_REPLAY_OUT",
+        metavar="FILE",
+        help="alerts file (JSONL), - for stdout",
+    )
+    add_option(
+        parser,
+        "--reference",
+        env="WATCHFLOOR_REFERENCE_DIR",
+        help="reference data directory",
+        metavar="DIR",
+    )
+    add_option(
+        parser,
+        "--config",
+        env="WATCHFLOOR_CONFIG",
+        metavar="FILE",
+        help="detector configuration (TOML)",
+    )
+    add_option(
+        parser,
+        "--from",
+        dest="start",
+        metavar="TIME",
+        env="WATCHFLOOR_REPLAY_FROM",
+        help="first event time to replay, RFC 3339, inclusive",
+    )
+    add_option(
+        parser,
+        "--to",
+        dest="end",
+        metavar="TIME",
+        env="WATCHFLOOR_REPLAY_TO",
+        help="event time to stop at, RFC 3339, exclusive",
+    )
+    add_option(
+        parser,
+        "--dead-letter",
+        metavar="FILE",
+        env="WATCHFLOOR_REPLAY_DEAD_LETTER",
+        help="file for rejected lines; default beside --out as NAME.deadletter.jsonl",
+    )
+    add_option(
+        parser,
+        "--state-dir",
+        metavar="DIR",
+        env="WATCHFLOOR_REPLAY_STATE_DIR",
+        help="checkpoint here; rerunning the same command resumes an interrupted replay",
+    )
+    add_option(
+        parser,
+        "--checkpoint-interval",
+        metavar="SECONDS",
+        env="WATCHFLOOR_REPLAY_CHECKPOINT_INTERVAL",
+        type=float,
+        default=60.0,
+        help="seconds between checkpoints with --state-dir",
+    )
+    add_option(
+        parser,
+        "--report",
+        env="WATCHFLOOR_REPLAY_REPORT",
+        metavar="FILE",
+        help="write an HTML report here",
+    )
+    _flag(
+        parser, "--json", env="WATCHFLOOR_REPLAY_JSON", help="print the summary as JSON on stdout"
+    )
+    shown = os.environ.get("WATCHFLOOR_PROGRESS", "").strip().lower()
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True if shown in _TRUE else False if shown in _FALSE else None,
+        help="show the progress bar (env WATCHFLOOR_PROGRESS; default: when stderr is a terminal)",
+    )
+    parser.set_defaults(handler=run_replay, parser=parser)
+
+
+def _register_evaluate(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="precision, recall and time to detect of alerts against simulator labels",
+        description=(
+            "Compare an alerts file with the labels of a simulation: precision per detector and "
+            "overall, recall per scenario, median time to detect, false alerts per 1,000 "
+            "officer-days. See `pydoc streams.replay.evaluate` for the matching rules."
+        ),
+    )
+    add_option(
+        parser,
+        "--alerts",
+        metavar="FILE",
+        env="WATCHFLOOR_EVALUATE_ALERTS",
+        help="alerts file (JSONL)",
+    )
+    add_option(
+        parser,
+        "--labels",
+        metavar="FILE",
+        env="WATCHFLOOR_EVALUATE_LABELS",
+        help="labels file (JSONL)",
+    )
+    add_option(
+        parser,
+        "--officer-days",
+        metavar="N",
+        env="WATCHFLOOR_EVALUATE_OFFICER_DAYS",
+        type=float,
+        help="officer-days covered (default: officers in --reference x days)",
+    )
+    add_option(
+        parser,
+        "--reference",
+        metavar="DIR",
+        env="WATCHFLOOR_REFERENCE_DIR",
+        help="reference directory whose officers.jsonl counts the officers "
+        "(default: reference/ beside the labels file)",
+    )
+    add_option(
+        parser,
+        "--days",
+        metavar="D",
+        env="WATCHFLOOR_EVALUATE_DAYS",
+        type=float,
+        help="days covered (default: whole days spanned by the alerts and labels)",
+    )
+    add_option(
+        parser,
+        "--slack-hours",
+        metavar="HOURS",
+        env="WATCHFLOOR_EVALUATE_SLACK_HOURS",
+        type=float,
+        default=24.0,
+        help="how far outside a label's span an alert still matches it",
+    )
+    _flag(parser, "--json", env="WATCHFLOOR_EVALUATE_JSON", help="print one JSON object")
+    parser.set_defaults(handler=run_evaluate, parser=parser)
+
+
+def parse_time(text: str, option: str) -> float:
+    """An RFC 3339 time with its offset, as epoch seconds.
+
+    >>> parse_time("2026-03-09T00:00:00Z", "--from")
+    1773014400.0
+    >>> parse_time("2026-03-09", "--from")
+    Traceback (most recent call last):
+    ...
+    streams.cli_support.CommandError: --from 2026-03-09: give an RFC 3339 time with its offset, \
+e.g. 2026-03-09T00:00:00Z
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise CommandError(
+            f"{option} {text}: give an RFC 3339 time with its offset, e.g. 2026-03-09T00:00:00Z"
+        )
+    return moment.timestamp()
+
+
+def _usage(args: argparse.Namespace, message: str) -> None:
+    parser: argparse.ArgumentParser = args.parser
+    parser.error(message)  # exits 2, as every usage error does
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """Turn Ctrl-C and SIGTERM into a request to checkpoint and stop between two events."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def ask(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # a second Ctrl-C: the person does not want to wait
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _default_dead_letter(out: str) -> Path:
+    if out == "-":
+        return Path("replay.deadletter.jsonl")
+    path = Path(out)
+    stem = path.name.removesuffix(".gz").removesuffix(".jsonl")
+    return path.with_name(f"{stem}.deadletter.jsonl")
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from detectors.config import ConfigError, load_config
+    from streams.replay.checkpoint import CheckpointError
+    from streams.replay.engine import pipeline_factory
+    from streams.replay.inputs import InputError
+    from streams.replay.reference import load_reference
+    from streams.replay.run import ReplayError, ReplayOptions, replay
+
+    if not args.out:
+        _usage(args, "--out FILE is required (or - for stdout)")
+    if args.out == "-" and (args.report or args.state_dir):
+        _usage(args, "--report and --state-dir need --out FILE, not stdout")
+    start = parse_time(args.start, "--from") if args.start else None
+    end = parse_time(args.end, "--to") if args.end else None
+    if start is not None and end is not None and end <= start:
+        _usage(args, "--to must be later than --from")
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        raise CommandError(f"configuration: {error}") from error
+    try:
+        loaded = load_reference(Path(args.reference) if args.reference else None)
+    except InputError as error:
+        raise CommandError(str(error)) from error
+    options = ReplayOptions(
+        inputs=tuple(Path(p) for p in args.inputs),
+        out=None if args.out == "-" else Path(args.out),
+        dead_letter=Path(args.dead_letter) if args.dead_letter else _default_dead_letter(args.out),
+        start=start,
+        end=end,
+        state_dir=Path(args.state_dir) if args.state_dir else None,
+        checkpoint_seconds=args.checkpoint_interval,
+        progress=args.progress,
+        identity={
+            "config_hash": config.config_hash,
+            "reference": [(str(p.resolve()), p.stat().st_size) for p in loaded.files],
+        },
+    )
+    try:
+        with _stop_on_signals() as stop:
+            summary = replay(
+                options,
+                pipeline_factory(config, loaded.reference),
+                reference_rejected=loaded.rejected,
+                stop=stop,
+            )
+    except (InputError, ReplayError, CheckpointError, OSError) as error:
+        raise CommandError(str(error)) from error
+    if args.report and not summary.interrupted:
+        from streams.replay.report import ReportInputs, write_report
+
+        write_report(
+            Path(args.report),
+            ReportInputs(
+                alerts=options.out,
+                dead_letter=options.dead_letter,
+                inputs=options.inputs,
+                summary=summary,
+                timezone=config.timezone,
+            ),
+        )
+        summary.report = args.report
+    print(summary.text(), file=sys.stderr)
+    if summary.interrupted:
+        again = "run the same command again to resume" if options.state_dir else "not resumable"
+        print(f"replay: interrupted ({again})", file=sys.stderr)
+    if options.out is not None and (args.json or not sys.stdout.isatty()):
+        sys.stdout.write(orjson.dumps(summary.to_json()).decode() + "\n")
+        sys.stdout.flush()
+    return INTERRUPTED if summary.interrupted else 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from streams.replay.evaluate import (
+        DEFAULT_SLACK_SECONDS,
+        EvaluationError,
+        days_spanned,
+        evaluate,
+        read_alerts,
+        read_labels,
+        render,
+    )
+
+    if not args.alerts or not args.labels:
+        _usage(args, "--alerts FILE and --labels FILE are required")
+    slack = args.slack_hours * 3600.0 if args.slack_hours is not None else DEFAULT_SLACK_SECONDS
+    try:
+        alerts = read_alerts(Path(args.alerts))
+        labels = read_labels(Path(args.labels))
+    except OSError as error:
+        raise CommandError(f"{error.filename}: {error.strerror}") from error
+    except EvaluationError as error:
+        raise CommandError(str(error)) from error
+    officer_days = args.officer_days
+    if officer_days is None:
+        officers = _count_officers(args.reference, Path(args.labels))
+        if officers:
+            days = args.days if args.days else days_spanned(alerts, labels)
+            officer_days = officers * days
+        else:
+            log.warning("officer-days unknown: give --officer-days or --reference")
+    result = evaluate(alerts, labels, officer_days=officer_days, slack_seconds=slack)
+    if args.json:
+        print(orjson.dumps(result).decode())
+    else:
+        print(render(result))
+    return 0
+
+
+def _count_officers(reference: str | None, labels: Path) -> int:
+    """Officers listed in the reference directory (by default the simulator's, beside labels)."""
+    from streams.replay.lines import read_lines
+
+    folder = Path(reference) if reference else labels.parent / "reference"
+    for name in ("officers.jsonl", "officers.jsonl.gz"):
+        path = folder / name
+        if path.is_file():
+            return sum(1 for _, raw in read_lines(path) if isinstance(raw, bytes) and raw.strip())
+    if reference:
+        raise CommandError(f"{folder}: no officers.jsonl to count officers from")
+    return 0

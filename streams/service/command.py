@@ -1,0 +1,183 @@
+"""`watchfloor serve`: run one worker of the always-on service."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from streams.cli_support import CommandError, add_option
+from streams.service.settings import DEFAULT_PARTITIONS, ServiceSettings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that runs or reaches the service shares."""
+    add_option(
+        parser,
+        "--bootstrap",
+        env="WATCHFLOOR_KAFKA_BOOTSTRAP",
+        help="Kafka bootstrap servers; the local broker's when left out",
+    )
+    add_option(
+        parser,
+        "--topic-prefix",
+        env="WATCHFLOOR_TOPIC_PREFIX",
+        default="watchfloor",
+        help="prefix of every topic name",
+    )
+    add_option(
+        parser,
+        "--partitions",
+        env="WATCHFLOOR_PARTITIONS",
+        type=int,
+        default=DEFAULT_PARTITIONS,
+        help="partitions of the topics watchfloor creates",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run a worker: consume events, publish alerts as they happen",
+        description="Run one watchfloor worker; several workers with one app id share the load.",
+    )
+    add_service_options(parser)
+    add_option(
+        parser,
+        "--app-id",
+        env="WATCHFLOOR_APP_ID",
+        default="watchfloor",
+        help="consumer group and state namespace shared by the workers of one deployment",
+    )
+    add_option(
+        parser,
+        "--state-dir",
+        env="WATCHFLOOR_STATE_DIR",
+        default="watchfloor-data",
+        help="directory for local table stores",
+    )
+    add_option(
+        parser,
+        "--store",
+        env="WATCHFLOOR_STORE",
+        default="rocksdb",
+        choices=("rocksdb", "memory"),
+        help="table store: rocksdb in production, memory for tests",
+    )
+    add_option(
+        parser,
+        "--web-port",
+        env="WATCHFLOOR_WEB_PORT",
+        type=int,
+        default=6066,
+        help="port of the worker's web server (metrics at /metrics)",
+    )
+    add_option(
+        parser,
+        "--config",
+        env="WATCHFLOOR_CONFIG",
+        help="detector configuration TOML (defaults built in)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
+    try:
+        return ServiceSettings(
+            bootstrap=bootstrap,
+            topic_prefix=args.topic_prefix,
+            partitions=args.partitions,
+            app_id=getattr(args, "app_id", "watchfloor"),
+            state_dir=Path(getattr(args, "state_dir", "watchfloor-data")),
+            store=getattr(args, "store", "rocksdb"),
+            web_port=getattr(args, "web_port", 6066),
+            log_level=(args.log_level or "INFO").upper(),
+        )
+    except SettingsError as error:
+        raise CommandError(f"refusing to start: {error}") from error
+
+
+def resolve_bootstrap(explicit: str | None) -> str:
+    """The broker to use: the flag or environment, else a running local broker."""
+    if explicit:
+        return explicit
+    from streams.local_kafka import LocalKafka
+
+    info = LocalKafka().status()
+    if info is None:
+        raise CommandError(
+            "no broker given: set WATCHFLOOR_KAFKA_BOOTSTRAP or --bootstrap, or start the local "
+            "one with `watchfloor kafka start`"
+        )
+    return info.bootstrap
+
+
+def check_broker(bootstrap: str) -> None:
+    """Fail fast and clearly when the broker does not answer, instead of retrying forever."""
+    from kafka.errors import KafkaError
+
+    from streams.local_kafka import metadata_request
+
+    try:
+        metadata_request(bootstrap, timeout_s=10.0)
+    except (KafkaError, OSError) as error:
+        raise CommandError(f"the Kafka broker at {bootstrap} cannot be reached: {error}") from error
+
+
+def run(args: argparse.Namespace) -> int:
+    from detectors.config import ConfigError, load_config
+    from streams.service.reference_data import ReferenceData, load_to_end
+    from streams.service.topology import ensure_topics
+    from streams.service.worker import WatchfloorWorker
+
+    bootstrap = resolve_bootstrap(args.bootstrap)
+    settings = settings_from(args, bootstrap)
+    try:
+        config = load_config(Path(args.config) if args.config else None)
+    except (ConfigError, OSError) as error:
+        raise CommandError(f"refusing to start: detector configuration: {error}") from error
+    check_broker(bootstrap)
+    created = ensure_topics(settings, {"bootstrap_servers": bootstrap})
+    if created:
+        log.info("created %d topics", len(created))
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    reference = ReferenceData()
+    offsets = load_to_end(settings, reference)
+    log.info(
+        "reference data loaded: %d officers, %d sites, %d watch-listed records",
+        *(len(reference.records[entity]) for entity in ("officers", "sites", "watchlist")),
+    )
+    worker = WatchfloorWorker(settings, config, reference=reference, reference_offsets=offsets)
+
+    from faust.worker import Worker
+
+    log.info(
+        "worker starting: app %s, %d partitions, store %s, web port %d",
+        settings.app_id,
+        settings.partitions,
+        settings.store,
+        settings.web_port,
+    )
+    # Faust's worker installs its own SIGTERM/SIGINT handlers and stops the app cleanly.
+    code = 0
+    try:
+        Worker(
+            worker.app,
+            loglevel=settings.log_level.lower(),
+            quiet=True,
+            redirect_stdouts=False,
+        ).execute_from_commandline()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    log.info("worker stopped")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Faust has stopped the app and closed its loop by now, but its consumer thread can
+    # outlive the loop (seen with faust-streaming 0.15.3) and keep the process from exiting.
+    os._exit(code)

@@ -1,0 +1,89 @@
+"""The topics a deployment needs, and creating the missing ones with the right settings."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from streams.service.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+INPUT_ENTITIES = ("badge", "access", "roster")
+REFERENCE_ENTITIES = ("officers", "sites", "watchlist")
+ALERT_ENTITIES = ("alerts.integrity", "alerts.welfare")
+# Internal: decoded events re-keyed by officer, with watermarks and peer-stage results.
+BY_OFFICER_ENTITY = "internal.by-officer"
+# Internal: closed-day vectors keyed by peer group, with per-partition day-closed markers.
+PEER_ENTITY = "internal.peer"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    compacted: bool
+
+
+def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
+    """Every topic of DESIGN.md plus the internal ones, under the deployment's prefix.
+
+    >>> from streams.service.settings import ServiceSettings
+    >>> specs = topic_specs(ServiceSettings(bootstrap="x:1", partitions=4))
+    >>> [(s.name, s.partitions) for s in specs if s.compacted][:1]
+    [('watchfloor.officers.v1', 1)]
+    """
+    n = settings.partitions
+    specs = [TopicSpec(settings.topic(e), n, False) for e in INPUT_ENTITIES]
+    # Reference data is small and read whole by every worker (global tables): one partition.
+    specs += [TopicSpec(settings.topic(e), 1, True) for e in REFERENCE_ENTITIES]
+    specs += [TopicSpec(settings.topic(e), n, False) for e in ALERT_ENTITIES]
+    specs.append(TopicSpec(settings.topic("deadletter"), n, False))
+    specs.append(TopicSpec(settings.topic(BY_OFFICER_ENTITY), n, False))
+    specs.append(TopicSpec(settings.topic(PEER_ENTITY), n, False))
+    return specs
+
+
+def ensure_topics(settings: ServiceSettings, admin_config: dict[str, object]) -> list[str]:
+    """Create the topics that do not exist yet; returns the names created.
+
+    Existing topics are left alone, but a partition count that differs from the settings is
+    reported, since re-keyed state would then land on the wrong worker.
+    """
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(**admin_config)
+    try:
+        existing = set(admin.list_topics())
+        wanted = topic_specs(settings)
+        missing = [spec for spec in wanted if spec.name not in existing]
+        new_topics = [
+            NewTopic(
+                spec.name,
+                spec.partitions,
+                settings.replication_factor,
+                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+            )
+            for spec in missing
+        ]
+        if new_topics:
+            # Another worker may win the race; what then exists is what we wanted.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(new_topics, timeout_ms=30_000)
+        for spec in wanted:
+            if spec.name in existing:
+                described = admin.describe_topics([spec.name])
+                count = len(described[0]["partitions"]) if described else spec.partitions
+                if count != spec.partitions:
+                    log.warning(
+                        "topic %s has %d partitions, settings say %d",
+                        spec.name,
+                        count,
+                        spec.partitions,
+                    )
+        return [spec.name for spec in missing]
+    finally:
+        admin.close()

@@ -1,0 +1,611 @@
+"""The Faust app: decode and re-key input, run the officer and peer stages, publish alerts.
+
+Three agents, each consuming one topic in Kafka transactions (exactly-once):
+
+- ingest: badge/access/roster topics -> decode (bad input to the dead-letter topic with its
+  reason) -> the internal by-officer topic keyed by officer_id, plus watermarks broadcast to
+  every by-officer partition so that quiet partitions still see time pass.
+- officers: by-officer topic -> `detectors.core.Core` with the officer's state bytes from a
+  changelog-backed table -> alerts to their topics; closed-day vectors to the peer topic keyed
+  by peer group, and "advanced through" markers to every peer partition.
+- peer: peer topic -> `detectors.peer.PeerGroupStage` per partition -> findings back to the
+  by-officer topic, then "peer done through" markers to every by-officer partition.
+
+The core's ordering contract (see detectors.core) is honoured per partition: the horizon is the
+partition's watermark less the allowed lateness, capped by what the peer stage has finished.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import struct
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+import orjson
+from faust.types import TP
+from kafka.partitioner.default import murmur2
+
+from detectors.config import DetectorConfig
+from detectors.core import Core, Outcome
+from detectors.messages import DayVector
+from detectors.peer import PeerGroupStage
+from detectors.state import OfficerState
+from schemas.codec import DecodeError, decode_event, encode_alert, encode_dead_letter
+from schemas.deadletter import DeadLetter, KafkaOrigin
+from streams.service import messages as wire
+from streams.service.exactly_once import (
+    ExactlyOnceApp,
+    SourcePartitionTransactions,
+    processing,
+)
+from streams.service.metrics import WorkerMetrics, reason_class
+from streams.service.reference_data import ReferenceData, follow
+from streams.service.settings import ServiceSettings
+from streams.service.topology import (
+    ALERT_ENTITIES,
+    BY_OFFICER_ENTITY,
+    INPUT_ENTITIES,
+    PEER_ENTITY,
+)
+
+log = logging.getLogger(__name__)
+
+# A watermark goes to every by-officer partition after this many events of one input
+# partition (events themselves carry their source's progress to their own partition), and
+# whenever the input partition is read to its end: often enough for partitions without that
+# source's events to keep up, rarely enough to cost little (a replay at full speed moves event
+# time by minutes per event, so a time-based rule would broadcast on nearly every event).
+WATERMARK_EVERY_EVENTS = 200
+# Officer partitions tell the peer stage their horizon at this granularity; local days end
+# on whole hours, so no day close waits longer than needed.
+ADVANCED_GRANULARITY_SECONDS = 3600.0
+
+_CLOCK = struct.Struct("<dd")
+# How often input partitions that are read to their end and committed say so, so that the
+# event-time watermark is not held back by a partition with nothing more to send.
+IDLE_HEARTBEAT_SECONDS = 1.0
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives `key` (murmur2, as the Java client)."""
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % partitions
+
+
+class WatchfloorWorker:
+    """Builds the Faust app for `settings` and holds the per-process caches of its agents."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        config: DetectorConfig,
+        *,
+        reference: ReferenceData | None = None,
+        reference_offsets: dict[tuple[str, int], int] | None = None,
+        broker_credentials: Any = None,
+        metrics: WorkerMetrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.metrics = metrics or WorkerMetrics()
+        self.metrics.starts.inc()
+        n = settings.partitions
+        self.partitions = n
+        self.app = ExactlyOnceApp(
+            settings.app_id,
+            broker=f"kafka://{settings.bootstrap}",
+            broker_credentials=broker_credentials,
+            store=settings.store_url,
+            datadir=str(settings.state_dir),
+            processing_guarantee="exactly_once",
+            topic_partitions=n,
+            topic_replication_factor=settings.replication_factor,
+            topic_allow_declare=True,
+            consumer_auto_offset_reset="earliest",
+            web_port=settings.web_port,
+            web_bind="127.0.0.1",
+            web_enabled=True,
+            table_standby_replicas=0,
+            # Faust's default of one commit per 10,000 events or 2.8 s sets the latency of
+            # alerts for read-committed readers; commit more often.
+            broker_commit_every=1000,
+            broker_commit_interval=0.2,
+            # A few milliseconds of linger lets the many small internal messages share
+            # produce requests; sending each alone cost most of the worker's time.
+            producer_linger=0.005,
+        )
+        raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+        self.input_topic = self.app.topic(
+            *[settings.topic(e) for e in INPUT_ENTITIES], partitions=n, **raw
+        )
+        self.by_officer = self.app.topic(settings.topic(BY_OFFICER_ENTITY), partitions=n, **raw)
+        self.peer_topic = self.app.topic(settings.topic(PEER_ENTITY), partitions=n, **raw)
+        self.alert_topics = {
+            entity.split(".")[1]: self.app.topic(settings.topic(entity), partitions=n, **raw)
+            for entity in ALERT_ENTITIES
+        }
+        self.deadletter = self.app.topic(settings.topic("deadletter"), partitions=n, **raw)
+
+        table_options = (
+            {"driver": "rocksdict", "block_cache_size": settings.rocksdb_block_cache_bytes}
+            if settings.store == "rocksdb"
+            else None
+        )
+        schema: Any = faust.Schema(
+            key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        )
+        table: dict[str, Any] = {"schema": schema, "partitions": n, "options": table_options}
+        self.states = self.app.Table("officer-state", default=None, **table)
+        self.officer_clocks = self.app.Table("officer-clock", default=None, **table)
+        self.peer_stages = self.app.Table("peer-stage", default=None, **table)
+        self.peer_vectors = self.app.Table("peer-vectors", default=None, **table)
+        self.peer_clocks = self.app.Table("peer-clock", default=None, **table)
+        for source, tables in (
+            (self.by_officer, (self.states, self.officer_clocks)),
+            (self.peer_topic, (self.peer_stages, self.peer_vectors, self.peer_clocks)),
+        ):
+            for owned in tables:
+                SourcePartitionTransactions.changelog_sources[
+                    f"{settings.app_id}-{owned.name}-changelog"
+                ] = source.get_topic_name()
+        self.reference = reference if reference is not None else ReferenceData()
+        self._core: Core | None = None
+        self._reference_version = -1
+        self._ingest_clock: dict[tuple[str, int], tuple[float, int, float]] = {}
+        self._due: dict[int, list[tuple[float, str]]] = {}
+        self._peer: dict[int, PeerGroupStage] = {}
+
+        self.app.agent(self.input_topic, name="watchfloor-ingest")(self._ingest)
+        self.app.agent(self.by_officer, name="watchfloor-officers")(self._officers)
+        self.app.agent(self.peer_topic, name="watchfloor-peer")(self._peers)
+        if reference_offsets is not None:
+            offsets = reference_offsets
+
+            async def follow_reference() -> None:
+                await follow(settings, self.reference, offsets)
+
+            self.app.task(follow_reference)
+        registry = self.metrics.registry
+
+        async def metrics_page(web: Any, request: Any) -> Any:
+            from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+            body = generate_latest(registry)
+            return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+        self.app.page("/metrics")(metrics_page)
+        self.app.timer(interval=15.0)(self._sample_state)
+        self.app.timer(interval=IDLE_HEARTBEAT_SECONDS)(self._idle_heartbeat)
+        self._heartbeat_producer: Any = None
+        self.app.on_partitions_revoked.connect(self._forget_caches)
+        self.app.on_partitions_assigned.connect(self._forget_caches)
+
+    # ------------------------------------------------------------------ reference data
+
+    @property
+    def core(self) -> Core:
+        """The core over the current reference data, rebuilt when the reference changes."""
+        if self._core is None or self.reference.version != self._reference_version:
+            self._core = Core(self.config, self.reference.reference())
+            self._reference_version = self.reference.version
+        return self._core
+
+    async def _sample_state(self) -> None:
+        sizes = [len(value) for value in self.states.values() if value is not None]
+        self.metrics.officers_tracked.set(len(sizes))
+        self.metrics.state_bytes.set(sum(sizes))
+
+    async def _forget_caches(self, *args: Any, **kwargs: Any) -> None:
+        # After a rebalance the tables are the truth; in-memory indexes are rebuilt lazily.
+        self._due.clear()
+        self._peer.clear()
+
+    # ------------------------------------------------------------------ ingest
+
+    async def _ingest(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            async with processing(stream, event):
+                await self._ingest_message(event)
+            yield None
+
+    async def _ingest_message(self, event: Any) -> None:
+        message = event.message
+        raw: bytes = event.value if event.value is not None else b""
+        self.metrics.events_consumed.labels(source=self._source_of(message.topic)).inc()
+        try:
+            decoded = decode_event(raw)
+        except DecodeError as error:
+            self.metrics.dead_letters.labels(reason=reason_class(error.rule)).inc()
+            letter = DeadLetter.for_error(
+                raw,
+                KafkaOrigin(
+                    topic=message.topic, partition=message.partition, offset=message.offset
+                ),
+                error,
+                rejected_at=datetime.now(UTC),
+            )
+            await self.deadletter.send(key=message.key, value=encode_dead_letter(letter))
+            return
+        source = f"{message.topic}/{message.partition}"
+        await self.by_officer.send(
+            key=decoded.officer_id.encode(),
+            value=raw,
+            headers=[(wire.KIND_HEADER, wire.EVENT), (wire.SOURCE_HEADER, source.encode())],
+        )
+        await self._maybe_broadcast_watermark(
+            message.topic, message.partition, decoded.event_time.timestamp(), message.offset
+        )
+
+    async def _idle_heartbeat(self) -> None:
+        """Mark every owned input partition that is read to its end and committed as idle.
+
+        Sent outside any transaction on purpose: it states a fact about committed input (its
+        end), so it can never run ahead of events still waiting for a commit, and a repeat
+        changes nothing.
+        """
+        consumer = self.app.consumer
+        inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
+        idle: list[tuple[str, int]] = []
+        for tp in consumer.assignment():
+            if tp.topic not in inputs:
+                continue
+            highwater = consumer.highwater(tp)
+            # Faust keeps the last committed offset per partition only on the concrete class.
+            committed = getattr(consumer, "_committed_offset", {}).get(tp)
+            caught_up = highwater is not None and (committed or 0) >= highwater
+            if caught_up:
+                idle.append((tp.topic, tp.partition))
+        if not idle:
+            return
+        if self._heartbeat_producer is None:
+            from aiokafka import AIOKafkaProducer
+
+            self._heartbeat_producer = AIOKafkaProducer(
+                bootstrap_servers=self.settings.bootstrap,
+                client_id=f"{self.settings.app_id}-heartbeat",
+            )
+            await self._heartbeat_producer.start()
+        topic = self.by_officer.get_topic_name()
+        for source_topic, source_partition in idle:
+            newest = self._ingest_clock.get((source_topic, source_partition), (-math.inf, 0, 0))[0]
+            marker = wire.encode_source_clock(newest, True)
+            name = f"{source_topic}/{source_partition}".encode()
+            for target in range(self.partitions):
+                await self._heartbeat_producer.send(
+                    topic,
+                    value=marker,
+                    partition=target,
+                    headers=[(wire.KIND_HEADER, wire.WATERMARK), (wire.SOURCE_HEADER, name)],
+                )
+
+    def _source_of(self, topic: str) -> str:
+        entity = topic[len(self.settings.topic_prefix) + 1 :].rsplit(".", 1)[0]
+        return entity if entity in INPUT_ENTITIES else "badge"
+
+    async def _maybe_broadcast_watermark(
+        self, topic: str, partition: int, t: float, offset: int
+    ) -> None:
+        """Tell every by-officer partition how far this input partition has got."""
+        source = (topic, partition)
+        newest, count, last_sent = self._ingest_clock.get(source, (-math.inf, 0, -math.inf))
+        newest = max(newest, t)
+        count += 1
+        highwater = self.app.consumer.highwater(TP(topic, partition))
+        # Read to its end: it has nothing older to send, so it must not hold the others back.
+        idle = highwater is not None and offset + 1 >= highwater
+        if idle or count >= WATERMARK_EVERY_EVENTS or math.isinf(last_sent):
+            marker = wire.encode_source_clock(newest, idle)
+            name = f"{topic}/{partition}".encode()
+            for target in range(self.partitions):
+                await self.by_officer.send(
+                    key=None,
+                    value=marker,
+                    partition=target,
+                    headers=[(wire.KIND_HEADER, wire.WATERMARK), (wire.SOURCE_HEADER, name)],
+                )
+            count, last_sent = 0, newest
+        self._ingest_clock[source] = (newest, count, last_sent)
+
+    # ------------------------------------------------------------------ officer stage
+
+    async def _officers(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            began = time.perf_counter()
+            async with processing(stream, event):
+                try:
+                    await self._officer_message(event)
+                except Exception as error:
+                    self.metrics.dead_letters.labels(reason="internal_error").inc()
+                    # A bug must not stop the stream nor lose the message: it is parked with
+                    # the reason, and the rest goes on.
+                    log.exception("officer stage failed on a message; parked as a dead letter")
+                    await self._park(event, f"internal error in the officer stage: {error!r}")
+            self.metrics.processing.observe(time.perf_counter() - began)
+            yield None
+
+    async def _park(self, event: Any, reason: str) -> None:
+        message = event.message
+        letter = DeadLetter(
+            original=event.value if event.value is not None else b"",
+            origin=KafkaOrigin(
+                topic=message.topic, partition=message.partition, offset=message.offset
+            ),
+            reason=reason[:1000],
+            rejected_at=datetime.now(UTC),
+        )
+        await self.deadletter.send(key=message.key, value=encode_dead_letter(letter))
+
+    async def _officer_message(self, event: Any) -> None:
+        message = event.message
+        p: int = message.partition
+        kind = wire.kind_of(_headers(message.headers))
+        watermark, peer_done = self._officer_clock(p)
+        core = self.core
+        headers = _headers(message.headers)
+        if kind == wire.EVENT:
+            decoded = decode_event(event.value)
+            t = decoded.event_time.timestamp()
+            watermark = max(watermark, self._source_seen(p, wire.source_of(headers), t, idle=False))
+            if math.isinf(peer_done):
+                peer_done = t  # the day barrier starts at the first day this partition sees
+            officer = decoded.officer_id
+            outcome = core.process(
+                self._state(officer), decoded, self._horizon(core, watermark, peer_done)
+            )
+            label = "duplicate" if outcome.duplicate else "late" if outcome.late else "processed"
+            self.metrics.events_processed.labels(type=decoded.type, outcome=label).inc()
+            if outcome.late:
+                self.metrics.late_events.inc(outcome.late)
+            self.metrics.event_time_lag.set(max(0.0, time.time() - watermark))
+            await self._settle(p, officer, outcome)
+        elif kind == wire.WATERMARK:
+            t, idle = wire.decode_source_clock(event.value)
+            watermark = max(watermark, self._source_seen(p, wire.source_of(headers), t, idle=idle))
+            if math.isinf(peer_done):
+                peer_done = t
+        elif kind == wire.FINDINGS:
+            officer = bytes(message.key).decode()
+            findings = wire.decode_findings(event.value)
+            outcome = core.deliver(self._state(officer) or OfficerState(officer), findings)
+            await self._settle(p, officer, outcome)
+        elif kind == wire.PEER_DONE:
+            t, source = wire.decode_marker(event.value)
+            # The floor set by the first event stays until every peer partition has reported.
+            peer_done = max(peer_done, self._peer_done(p, source, t))
+        await self._advance_officers(p, core, watermark, peer_done)
+
+    def _horizon(self, core: Core, watermark: float, peer_done: float) -> float:
+        if math.isinf(watermark):
+            return -math.inf
+        if not core.peer_enabled or math.isinf(peer_done):
+            return core.horizon(watermark)
+        return core.horizon(watermark, peer_done)
+
+    def _officer_clock(self, p: int) -> tuple[float, float]:
+        raw = self.officer_clocks.get(f"clock-{p}".encode())
+        if raw is None:
+            return -math.inf, -math.inf
+        watermark, peer_done = _CLOCK.unpack(raw)
+        return float(watermark), float(peer_done)
+
+    def _source_seen(self, p: int, source: str | None, t: float, *, idle: bool) -> float:
+        """Record an input partition's progress; the partition's watermark after it.
+
+        The watermark is the least newest time over the input partitions that are not idle
+        (an event time promised by all of them), or the greatest when all are idle.
+        """
+        key = f"sources-{p}".encode()
+        raw = self.officer_clocks.get(key)
+        sources: dict[str, list[Any]] = orjson.loads(raw) if raw else {}
+        name = source or "?"
+        newest, _ = sources.get(name, (None, False))
+        if not math.isinf(t):
+            newest = t if newest is None else max(newest, t)
+        sources[name] = [newest, idle]
+        self.officer_clocks[key] = orjson.dumps(sources)
+        busy = [float(v[0]) for v in sources.values() if not v[1] and v[0] is not None]
+        if busy:
+            return min(busy)
+        known = [float(v[0]) for v in sources.values() if v[0] is not None]
+        return max(known) if known else -math.inf
+
+    def _peer_done(self, p: int, source: int, t: float) -> float:
+        """Record that peer partition `source` finished through `t`; the minimum over all."""
+        key = f"peer-done-{p}".encode()
+        raw = self.officer_clocks.get(key)
+        done = list(struct.unpack(f"<{self.partitions}d", raw)) if raw else []
+        if not done:
+            done = [-math.inf] * self.partitions
+        done[source] = max(done[source], t)
+        self.officer_clocks[key] = struct.pack(f"<{self.partitions}d", *done)
+        return float(min(done))
+
+    def _state(self, officer: str) -> OfficerState | None:
+        raw = self.states.get(officer.encode())
+        return None if raw is None else OfficerState.from_bytes(raw)
+
+    async def _settle(self, p: int, officer: str, outcome: Outcome) -> None:
+        """Publish what one core call produced and store the officer's new state."""
+        for alert in outcome.alerts:
+            self.metrics.alerts.labels(
+                detector=alert.detector, category=alert.category, severity=alert.severity
+            ).inc()
+            await self.alert_topics[alert.category].send(
+                key=alert.officer_id.encode(), value=encode_alert(alert)
+            )
+        for vector in outcome.vectors:
+            await self._send_vector(vector)
+        self.states[officer.encode()] = outcome.state.to_bytes()
+        due = outcome.state.next_due()
+        if due is not None and p in self._due:
+            heapq.heappush(self._due[p], (due, officer))
+
+    async def _send_vector(self, vector: DayVector) -> None:
+        await self.peer_topic.send(
+            key=vector.peer_group.encode(),
+            value=wire.encode_vector(vector),
+            headers=[(wire.KIND_HEADER, wire.VECTOR)],
+        )
+
+    async def _advance_officers(
+        self, p: int, core: Core, watermark: float, peer_done: float
+    ) -> None:
+        horizon = self._horizon(core, watermark, peer_done)
+        due = self._due_index(p)
+        ready: set[str] = set()
+        while due and due[0][0] <= horizon:
+            ready.add(heapq.heappop(due)[1])
+        # In officer-id order, as the in-process pipeline does; each officer once per move.
+        for officer in sorted(ready):
+            state = self._state(officer)
+            if state is not None:
+                await self._settle(p, officer, core.advance(state, horizon))
+        previous = self._officer_clock(p)
+        if previous != (watermark, peer_done):
+            self.officer_clocks[f"clock-{p}".encode()] = _CLOCK.pack(watermark, peer_done)
+        await self._maybe_announce_advance(p, previous, horizon, core, peer_done)
+
+    async def _maybe_announce_advance(
+        self,
+        p: int,
+        previous: tuple[float, float],
+        horizon: float,
+        core: Core,
+        peer_done: float,
+    ) -> None:
+        if math.isinf(horizon):
+            return
+        before = self._horizon(core, *previous)
+        step = ADVANCED_GRANULARITY_SECONDS
+        if not math.isinf(before) and math.floor(before / step) == math.floor(horizon / step):
+            return
+        marker = wire.encode_marker(horizon, p)
+        for target in range(self.partitions):
+            await self.peer_topic.send(
+                key=None,
+                value=marker,
+                partition=target,
+                headers=[(wire.KIND_HEADER, wire.ADVANCED)],
+            )
+
+    def _due_index(self, p: int) -> list[tuple[float, str]]:
+        """Officers of partition `p` with timers, by due time; rebuilt from the table."""
+        index = self._due.get(p)
+        if index is None:
+            index = []
+            for key, raw in self.states.items():
+                if raw is None or partition_of(bytes(key), self.partitions) != p:
+                    continue
+                due = OfficerState.from_bytes(raw).next_due()
+                if due is not None:
+                    index.append((due, bytes(key).decode()))
+            heapq.heapify(index)
+            self._due[p] = index
+        return index
+
+    # ------------------------------------------------------------------ peer stage
+
+    async def _peers(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            try:
+                await self._peer_message(event)
+            except Exception as error:
+                log.exception("peer stage failed on a message; sent to the dead-letter topic")
+                self.metrics.dead_letters.labels(reason="internal_error").inc()
+                await self._park(event, f"internal error in the peer stage: {error!r}")
+            yield None
+
+    async def _peer_message(self, event: Any) -> None:
+        message = event.message
+        q: int = message.partition
+        kind = wire.kind_of(_headers(message.headers))
+        stage = self._peer_stage(q)
+        if kind == wire.VECTOR:
+            vector = wire.decode_vector(event.value)
+            stage.add(vector)
+            key = f"{q}|{vector.day}|{vector.peer_group}|{vector.officer_id}".encode()
+            self.peer_vectors[key] = event.value
+        elif kind == wire.ADVANCED:
+            t, source = wire.decode_marker(event.value)
+            horizon = self._peer_horizon(q, source, t)
+            if not math.isinf(horizon) and horizon > stage.closed_through:
+                closing = [k for k in stage.pending if stage.day_ends[k[0]] <= horizon]
+                findings = stage.advance(horizon)
+                by_officer: dict[str, list[Any]] = {}
+                for finding in findings:
+                    by_officer.setdefault(finding.officer_id, []).append(finding)
+                for officer, items in sorted(by_officer.items()):
+                    await self.by_officer.send(
+                        key=officer.encode(),
+                        value=wire.encode_findings(items),
+                        headers=[(wire.KIND_HEADER, wire.FINDINGS)],
+                    )
+                for day, group in closing:
+                    for vkey in [
+                        k
+                        for k in self.peer_vectors
+                        if bytes(k).startswith(f"{q}|{day}|{group}|".encode())
+                    ]:
+                        del self.peer_vectors[vkey]
+                self.peer_stages[f"stage-{q}".encode()] = _models_only(stage)
+                marker = wire.encode_marker(horizon, q)
+                for target in range(self.partitions):
+                    await self.by_officer.send(
+                        key=None,
+                        value=marker,
+                        partition=target,
+                        headers=[(wire.KIND_HEADER, wire.PEER_DONE)],
+                    )
+
+    def _peer_horizon(self, q: int, source: int, t: float) -> float:
+        key = f"advanced-{q}".encode()
+        raw = self.peer_clocks.get(key)
+        advanced = (
+            list(struct.unpack(f"<{self.partitions}d", raw))
+            if raw
+            else [-math.inf] * self.partitions
+        )
+        advanced[source] = max(advanced[source], t)
+        self.peer_clocks[key] = struct.pack(f"<{self.partitions}d", *advanced)
+        return float(min(advanced))
+
+    def _peer_stage(self, q: int) -> PeerGroupStage:
+        stage = self._peer.get(q)
+        if stage is None:
+            raw = self.peer_stages.get(f"stage-{q}".encode())
+            stage = (
+                PeerGroupStage(self.config)
+                if raw is None
+                else PeerGroupStage.restore(raw, self.config)
+            )
+            prefix = f"{q}|".encode()
+            for key, value in sorted(self.peer_vectors.items()):
+                if value is not None and bytes(key).startswith(prefix):
+                    stage.add(wire.decode_vector(value))
+            self._peer[q] = stage
+        return stage
+
+
+def _models_only(stage: PeerGroupStage) -> bytes:
+    """The stage's snapshot without its pending vectors, which live in their own table."""
+    pending = stage.pending
+    day_ends = stage.day_ends
+    stage.pending, stage.day_ends = {}, {}
+    try:
+        return stage.snapshot()
+    finally:
+        stage.pending, stage.day_ends = pending, day_ends
+
+
+def _headers(headers: Any) -> Sequence[tuple[str, bytes]] | None:
+    if headers is None:
+        return None
+    if isinstance(headers, dict):
+        return list(headers.items())
+    return list(headers)

@@ -1,0 +1,54 @@
+"""A small world with several kinds of misconduct and welfare risk, for the service tests.
+
+Its events, fed to the live service or to the pure pipeline, must give the same alerts.
+"""
+
+from __future__ import annotations
+
+from detectors.pipeline import Pipeline
+from detectors.testing import Scenario
+from schemas.alerts import Alert
+from schemas.codec import encode_event
+
+# An officer unknown to the reference data whose one late badge swipe moves every partition's
+# event-time clock far past the scenario, so every alert due is out (live has no "end").
+CLOCK_OFFICER = "ZZ-CLOCK"
+
+
+def busy_week() -> Scenario:
+    sc = Scenario()
+    for day in ("09", "10", "11", "12"):
+        for officer in ("P1", "P2", "P3", "P4", "P5"):
+            sc.shift(officer, f"2026-03-{day}T07:00", f"2026-03-{day}T17:00")
+            sc.badge(officer, f"2026-03-{day}T06:52", site="S1")
+            sc.lookup(officer, f"2026-03-{day}T09:15", site="S1")
+            sc.badge(officer, f"2026-03-{day}T16:58", site="S1", direction="out")
+    # Impossible travel: S1 then S3 (22 km) six minutes later.
+    sc.badge("P1", "2026-03-10T08:00", site="S1")
+    sc.badge("P1", "2026-03-10T08:06", site="S3")
+    # Overtime claimed and approved by the claimant.
+    sc.overtime("P2", "2026-03-10T17:00", "2026-03-10T21:00", at="2026-03-10T22:40", approver="P2")
+    # Badge use while off sick.
+    sc.sick("P3", "2026-03-11T00:00", "2026-03-13T00:00")
+    sc.badge("P3", "2026-03-11T10:00", site="S2")
+    # Look-up of a watch-listed record without a case.
+    sc.watch("r:vip-1", "vip")
+    sc.lookup("P4", "2026-03-11T11:00", case=None, record="r:vip-1", site="S1")
+    # Too little rest: a late shift then an early one.
+    sc.shift("P5", "2026-03-12T14:00", "2026-03-12T23:00")
+    sc.shift("P5", "2026-03-13T06:00", "2026-03-13T14:00")
+    sc.badge(CLOCK_OFFICER, "2026-03-25T12:00", site="S1")
+    return sc
+
+
+def event_lines(sc: Scenario) -> list[bytes]:
+    return [encode_event(event) for event in sc.events()]
+
+
+def expected_alerts(sc: Scenario) -> list[Alert]:
+    """What the pure core gives once the clock officer's swipe has moved time on."""
+    pipeline = Pipeline(sc.config(), sc.reference())
+    alerts: list[Alert] = []
+    for event in sc.events():
+        alerts.extend(pipeline.feed(event))
+    return [alert for alert in alerts if alert.officer_id != CLOCK_OFFICER]

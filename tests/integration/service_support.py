@@ -1,0 +1,267 @@
+"""Running real `watchfloor serve` workers against the test broker, with deadlines everywhere."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from schemas.codec import encode_officer, encode_site, encode_watchlist_entry
+from streams.local_kafka import free_port
+from streams.service.settings import ServiceSettings
+from streams.service.topology import ensure_topics
+from tests.kafka_support import wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY_MARK = b"[^Worker]: Ready"
+
+
+@dataclass
+class Deployment:
+    """One test's topics, app id and state directories."""
+
+    bootstrap: str
+    prefix: str
+    app_id: str
+    partitions: int
+    root: Path
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    @property
+    def settings(self) -> ServiceSettings:
+        return ServiceSettings(
+            bootstrap=self.bootstrap, topic_prefix=self.prefix, partitions=self.partitions
+        )
+
+    def create_topics(self) -> None:
+        ensure_topics(self.settings, {"bootstrap_servers": self.bootstrap})
+
+    def start_worker(
+        self, name: str = "w1", *, extra_env: dict[str, str] | None = None
+    ) -> WorkerProcess:
+        worker = WorkerProcess(self, name, extra_env or {})
+        worker.start()
+        self.workers.append(worker)
+        return worker
+
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def publish_events(self, lines: Iterable[bytes], *, keyed: bool = True) -> int:
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=5, acks="all")
+        count = 0
+        for line in lines:
+            try:
+                head = orjson.loads(line)
+                kind, officer = head["type"], head["officer_id"]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                kind, officer = "badge", None
+            key = officer.encode() if keyed and isinstance(officer, str) else None
+            producer.send(self.settings.topic(str(kind)), key=key, value=line)
+            count += 1
+        producer.flush(timeout=60)
+        producer.close()
+        return count
+
+    def publish_reference(
+        self, officers: Iterable[object], sites: Iterable[object], watchlist: Iterable[object]
+    ) -> None:
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        for officer in officers:
+            producer.send(
+                self.settings.topic("officers"),
+                key=officer.officer_id.encode(),  # type: ignore[attr-defined]
+                value=encode_officer(officer),  # type: ignore[arg-type]
+            )
+        for site in sites:
+            producer.send(
+                self.settings.topic("sites"),
+                key=site.site_id.encode(),  # type: ignore[attr-defined]
+                value=encode_site(site),  # type: ignore[arg-type]
+            )
+        for entry in watchlist:
+            producer.send(
+                self.settings.topic("watchlist"),
+                key=entry.record_ref.encode(),  # type: ignore[attr-defined]
+                value=encode_watchlist_entry(entry),  # type: ignore[arg-type]
+            )
+        producer.flush(timeout=60)
+        producer.close()
+
+    def read_topic(
+        self,
+        entity: str,
+        *,
+        idle_s: float = 8.0,
+        deadline_s: float = 120.0,
+        expected: int | None = None,
+    ) -> list[tuple[bytes | None, bytes]]:
+        """Committed messages of one topic, until `expected` are read or it is idle."""
+        return read_committed(
+            self.bootstrap,
+            self.settings.topic(entity),
+            idle_s=idle_s,
+            deadline_s=deadline_s,
+            expected=expected,
+        )
+
+    def read_alerts(
+        self, *, expected: int, deadline_s: float = 180.0, settle_s: float = 3.0
+    ) -> list[bytes]:
+        """Committed alerts of both topics: wait for `expected`, then `settle_s` more for extras
+        (a duplicate would show there)."""
+        topics = [self.settings.topic("alerts.integrity"), self.settings.topic("alerts.welfare")]
+        return [
+            value
+            for _, value in read_committed_many(
+                self.bootstrap, topics, expected=expected, deadline_s=deadline_s, settle_s=settle_s
+            )
+        ]
+
+
+def read_committed_many(
+    bootstrap: str, topics: list[str], *, expected: int, deadline_s: float, settle_s: float
+) -> list[tuple[bytes | None, bytes]]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
+    try:
+        partitions = []
+        for topic in topics:
+            ids = wait_until(
+                lambda t=topic: consumer.partitions_for_topic(t), what=f"topic {topic}"
+            )
+            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        out: list[tuple[bytes | None, bytes]] = []
+        end = time.monotonic() + deadline_s
+        settle_until: float | None = None
+        while time.monotonic() < end:
+            for records in consumer.poll(timeout_ms=300).values():
+                out.extend((record.key, record.value) for record in records)
+            if settle_until is None and len(out) >= expected:
+                settle_until = time.monotonic() + settle_s
+            if settle_until is not None and time.monotonic() >= settle_until:
+                break
+        return out
+    finally:
+        consumer.close()
+
+
+def read_committed(
+    bootstrap: str,
+    topic: str,
+    *,
+    idle_s: float,
+    deadline_s: float,
+    expected: int | None = None,
+) -> list[tuple[bytes | None, bytes]]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+    )
+    try:
+        ids = wait_until(lambda: consumer.partitions_for_topic(topic), what=f"topic {topic}")
+        partitions = [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        out: list[tuple[bytes | None, bytes]] = []
+        end = time.monotonic() + deadline_s
+        last = time.monotonic()
+        while time.monotonic() < end and time.monotonic() - last < idle_s:
+            for records in consumer.poll(timeout_ms=300).values():
+                for record in records:
+                    out.append((record.key, record.value))
+                    last = time.monotonic()
+            if expected is not None and len(out) >= expected:
+                break
+        return out
+    finally:
+        consumer.close()
+
+
+class WorkerProcess:
+    """A `watchfloor serve` subprocess with its own log file and web port."""
+
+    def __init__(self, deployment: Deployment, name: str, extra_env: dict[str, str]) -> None:
+        self.deployment = deployment
+        self.name = name
+        self.log_path = deployment.root / f"{name}.log"
+        self.state_dir = deployment.root / f"{name}-state"
+        self.web_port = free_port()
+        self.extra_env = extra_env
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+
+    def start(self, *, ready_deadline_s: float = 90.0) -> None:
+        d = self.deployment
+        command = [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "serve",
+            "--bootstrap",
+            d.bootstrap,
+            "--topic-prefix",
+            d.prefix,
+            "--app-id",
+            d.app_id,
+            "--partitions",
+            str(d.partitions),
+            "--store",
+            "memory",
+            "--state-dir",
+            str(self.state_dir),
+            "--web-port",
+            str(self.web_port),
+        ]
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env={**os.environ, **self.extra_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until(self._ready, what=f"worker {self.name} ready", deadline_s=ready_deadline_s)
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"worker {self.name} exited:\n{self.log_tail()}")
+        with open(self.log_path, "rb") as log:
+            log.seek(self._log_offset)
+            return READY_MARK in log.read()
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_path.read_bytes()[-chars:].decode(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, no final commit."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self, timeout_s: float = 60.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        return self.process.returncode

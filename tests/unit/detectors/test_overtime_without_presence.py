@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from detectors.testing import Scenario, alerts_of, fired
+
+NAME = "overtime_without_presence"
+
+
+def shift_day() -> Scenario:
+    sc = Scenario(only=[NAME])
+    sc.shift("P1", "2026-03-10T07:00", "2026-03-10T16:00")
+    sc.badge("P1", "2026-03-10T06:50")
+    sc.lookup("P1", "2026-03-10T12:00")
+    sc.badge("P1", "2026-03-10T16:00", zone="custody", direction="out")
+    return sc
+
+
+def test_fires_on_overtime_claimed_after_leaving_at_the_end_of_the_shift() -> None:
+    sc = shift_day()
+    sc.overtime("P1", "2026-03-10T16:15", "2026-03-10T18:45", at="2026-03-11T09:00")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.evidence == ("rost-000005",)
+    assert alert.explanation.observed["claimed_hours"] == 2.5
+
+
+def test_fires_on_a_rest_day_claim_with_no_activity_at_all() -> None:
+    sc = shift_day()
+    sc.overtime("P1", "2026-03-12T10:00", "2026-03-12T15:00", at="2026-03-12T18:00")
+    assert fired(sc) == [NAME]
+
+
+def test_quiet_when_the_overtime_was_worked() -> None:
+    sc = shift_day()
+    sc.lookup("P1", "2026-03-10T17:30")
+    sc.overtime("P1", "2026-03-10T16:15", "2026-03-10T18:45", at="2026-03-11T09:00")
+    assert fired(sc) == []
+
+
+def test_a_log_out_just_after_the_claimed_end_is_presence() -> None:
+    sc = shift_day()
+    sc.lookup("P1", "2026-03-10T17:48", action="logout", case=None)
+    sc.overtime("P1", "2026-03-10T16:30", "2026-03-10T17:45", at="2026-03-10T22:00")
+    assert fired(sc) == []
+
+
+def test_silent_on_a_claim_older_than_the_presence_kept() -> None:
+    sc = shift_day()
+    sc.lookup("P1", "2026-03-20T09:00")
+    sc.overtime("P1", "2026-03-10T16:15", "2026-03-10T18:45", at="2026-03-20T09:30")
+    assert fired(sc) == []
+
+
+def test_overtime_across_midnight() -> None:
+    sc = shift_day()
+    sc.overtime("P1", "2026-03-10T23:00", "2026-03-11T02:00", at="2026-03-11T09:00")
+    assert fired(sc) == [NAME]
+    sc = shift_day()
+    sc.lookup("P1", "2026-03-11T00:40")
+    sc.overtime("P1", "2026-03-10T23:00", "2026-03-11T02:00", at="2026-03-11T09:00")
+    assert fired(sc) == []

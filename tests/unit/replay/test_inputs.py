@@ -1,0 +1,106 @@
+"""Inputs: files and directories, the event-time merge, bad lines in place, bounded open files."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from streams.replay import inputs as inputs_module
+from streams.replay.inputs import InputError, Position, expand_inputs, merge
+from streams.replay.lines import read_lines
+from tests.unit.replay.support import history, write_jsonl
+
+
+def _ids(items: Iterator[inputs_module.Item]) -> list[str]:
+    return [event.event_id for _, _, _, event, _ in items if event is not None]
+
+
+def test_merged_inputs_equal_one_presorted_input(tmp_path: Path) -> None:
+    events = history(3000)
+    whole = write_jsonl(tmp_path / "whole.jsonl", events)
+    parts: list[list[bytes]] = [[], [], [], []]
+    chooser = random.Random(4)
+    for line in events:  # each part keeps the event-time order of the whole
+        parts[chooser.randrange(4)].append(line)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, part in enumerate(parts):
+        write_jsonl(folder / f"part{i}.jsonl.gz", part, compress=bool(i % 2))
+    merged = list(merge(expand_inputs([folder])))
+    single = list(merge(expand_inputs([whole])))
+    assert sorted(_ids(iter(merged))) == sorted(_ids(iter(single)))
+    keys = [key for key, *_ in merged]
+    assert keys == sorted(keys)
+    # Ties in event time come in input order, then file order: deterministic.
+    assert [(k, i, n) for k, i, n, *_ in merged] == sorted((k, i, n) for k, i, n, *_ in merged)
+
+
+def test_a_directory_contributes_its_jsonl_files_in_name_order(tmp_path: Path) -> None:
+    for name in ("b.jsonl", "a.jsonl.gz", "c.ndjson", "notes.txt", "labels.csv"):
+        (tmp_path / name).write_bytes(b"")
+    assert [s.path.name for s in expand_inputs([tmp_path])] == ["a.jsonl.gz", "b.jsonl", "c.ndjson"]
+
+
+def test_missing_inputs_and_empty_directories_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        expand_inputs([tmp_path / "absent.jsonl"])
+    with pytest.raises(InputError, match=r"no \.jsonl"):
+        expand_inputs([tmp_path])
+
+
+def test_bad_lines_keep_their_place_between_the_good_lines_of_their_file(tmp_path: Path) -> None:
+    good = history(6)
+    path = write_jsonl(tmp_path / "h.jsonl", [b"{oops", good[0], good[1], b"[]", b"", good[2]])
+    seen = [
+        (number, event.event_id if event else rejected[1].rule if rejected else None)
+        for _, _, number, event, rejected in merge(expand_inputs([path]))
+    ]
+    assert seen == [
+        (1, "malformed JSON: object keys must be strings (byte 1)"),
+        (2, "e000000"),
+        (3, "e000001"),
+        (4, "expected a JSON object, got array"),
+        (6, "e000002"),
+    ]
+
+
+def test_daily_files_are_opened_one_after_another_not_all_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = history(600)
+    for day in range(30):
+        write_jsonl(tmp_path / f"day{day:02d}.jsonl", events[day * 20 : (day + 1) * 20])
+    real = read_lines
+    open_now = 0
+    most = 0
+
+    def counting(path: Path, **kwargs: object) -> Iterator[tuple[int, object]]:
+        nonlocal open_now, most
+        open_now += 1
+        most = max(most, open_now)
+        try:
+            yield from real(path, **kwargs)  # type: ignore[arg-type]
+        finally:
+            open_now -= 1
+
+    monkeypatch.setattr(inputs_module, "read_lines", counting)
+    assert _ids(merge(expand_inputs([tmp_path]))) == [
+        f"e{i:06d}" for i in range(600)
+    ]  # a stable merge of consecutive days is their concatenation
+    assert most <= 2
+
+
+def test_the_merge_resumes_from_positions_exactly(tmp_path: Path) -> None:
+    events = history(400)
+    a = write_jsonl(tmp_path / "a.jsonl", events[0::2])
+    b = write_jsonl(tmp_path / "b.jsonl.gz", events[1::2], compress=True)
+    sources = expand_inputs([a, b])
+    full = list(merge(sources))
+    for cut in (0, 1, 57, 200, 399, 400):
+        positions = [Position(), Position()]
+        for key, index, number, _, _ in full[:cut]:
+            positions[index] = Position(number, key)
+        assert list(merge(sources, positions)) == full[cut:], cut
