@@ -119,7 +119,7 @@ SICKNESS_HISTORY_DAYS = 364  # Bradford factor: 52 weeks
 # Zones of this level and above hold property, weapons or evidence (levels run 0..5).
 SENSITIVE_LEVEL = 4
 # A system counts as new to an officer only once we have seen this many of their active days.
-NEW_SYSTEM_AFTER_DAYS = 5
+NEW_SYSTEM_AFTER_DAYS = 2
 # Days a welfare check may catch up on after a gap (as far back as the roster is kept).
 SETTLE_CATCH_UP_DAYS = ROSTER_HISTORY_DAYS - 2
 

@@ -106,8 +106,8 @@ def remove_nearest(roster: array[int], start: int, kinds: frozenset[int], within
     """Remove the interval of `kinds` whose start is nearest to minute `start`, if within
     `within` minutes (ties: the earlier one). The duty a moved shift was moved from.
 
-    >>> r = array("i", [420, 960, SHIFT, 1860, 2400, SHIFT])
-    >>> remove_nearest(r, 1260, frozenset({SHIFT}), 18 * 60), list(r)
+    >>> r = array("i", [420, 960, SHIFT, 1860, 2400, SHIFT])  # 07:00 today, 07:00 tomorrow
+    >>> remove_nearest(r, 1080, frozenset({SHIFT}), 18 * 60), list(r)  # moved to 18:00 today
     (True, [1860, 2400, 1])
     """
     best = -1

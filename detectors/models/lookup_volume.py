@@ -47,12 +47,13 @@ class LookupVolumeDetector(PeerDetector):
         self.min_ratio = settings.num("min_ratio")
         self.prior = settings.num("prior_days")
         self.alpha = settings.num("peer_alpha")
+        self.min_days = settings.int("min_peer_days")
 
     def new_model(self, peer_group: str) -> Any:
-        return {"mean": stats.EWMean(self.alpha), "var": stats.EWVar(self.alpha), "n": 0}
+        return {"mean": stats.EWMean(self.alpha), "var": stats.EWVar(self.alpha), "n": 0, "days": 0}
 
     def score(self, model: Any, vectors: Sequence[DayVector]) -> list[Finding]:
-        if model["n"] == 0:
+        if model["n"] == 0 or model["days"] < self.min_days:
             return []  # no peer normal yet: cannot tell what "far above" means
         peer_mean = model["mean"].get()
         peer_sd = math.sqrt(max(model["var"].get(), peer_mean, 1.0))
@@ -111,4 +112,5 @@ class LookupVolumeDetector(PeerDetector):
             model["mean"].update(x)
             model["var"].update(x)
             model["n"] += 1
+        model["days"] += 1
         return model

@@ -19,6 +19,12 @@ BY_OFFICER_ENTITY = "internal.by-officer"
 PEER_ENTITY = "internal.peer"
 
 
+# The worker's changelog-backed tables; their changelog topics are made before it starts, so
+# the first write never races Faust's own creation of them (seen as PartitionsMismatch).
+OFFICER_TABLES = ("officer-state", "officer-clock")
+PEER_TABLES = ("peer-stage", "peer-vectors", "peer-clock")
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
@@ -42,6 +48,10 @@ def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
     specs.append(TopicSpec(settings.topic("deadletter"), n, False))
     specs.append(TopicSpec(settings.topic(BY_OFFICER_ENTITY), n, False))
     specs.append(TopicSpec(settings.topic(PEER_ENTITY), n, False))
+    specs += [
+        TopicSpec(f"{settings.app_id}-{table}-changelog", n, True)
+        for table in (*OFFICER_TABLES, *PEER_TABLES)
+    ]
     return specs
 
 

@@ -51,7 +51,9 @@ from streams.service.topology import (
     ALERT_ENTITIES,
     BY_OFFICER_ENTITY,
     INPUT_ENTITIES,
+    OFFICER_TABLES,
     PEER_ENTITY,
+    PEER_TABLES,
 )
 
 log = logging.getLogger(__name__)
@@ -141,11 +143,13 @@ class WatchfloorWorker:
             key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
         table: dict[str, Any] = {"schema": schema, "partitions": n, "options": table_options}
-        self.states = self.app.Table("officer-state", default=None, **table)
-        self.officer_clocks = self.app.Table("officer-clock", default=None, **table)
-        self.peer_stages = self.app.Table("peer-stage", default=None, **table)
-        self.peer_vectors = self.app.Table("peer-vectors", default=None, **table)
-        self.peer_clocks = self.app.Table("peer-clock", default=None, **table)
+        state_table, clock_table = OFFICER_TABLES
+        stage_table, vector_table, peer_clock_table = PEER_TABLES
+        self.states = self.app.Table(state_table, default=None, **table)
+        self.officer_clocks = self.app.Table(clock_table, default=None, **table)
+        self.peer_stages = self.app.Table(stage_table, default=None, **table)
+        self.peer_vectors = self.app.Table(vector_table, default=None, **table)
+        self.peer_clocks = self.app.Table(peer_clock_table, default=None, **table)
         for source, tables in (
             (self.by_officer, (self.states, self.officer_clocks)),
             (self.peer_topic, (self.peer_stages, self.peer_vectors, self.peer_clocks)),

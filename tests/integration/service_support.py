@@ -38,7 +38,10 @@ class Deployment:
     @property
     def settings(self) -> ServiceSettings:
         return ServiceSettings(
-            bootstrap=self.bootstrap, topic_prefix=self.prefix, partitions=self.partitions
+            bootstrap=self.bootstrap,
+            topic_prefix=self.prefix,
+            partitions=self.partitions,
+            app_id=self.app_id,
         )
 
     def create_topics(self) -> None:
