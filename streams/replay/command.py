@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from schemas.topics import DEFAULT_PREFIX
 from streams.cli_support import CommandError, add_option
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _flag(parser: argparse.ArgumentParser, flag: str, *, env: str, help: str) -> None:
+def _flag(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, flag: str, *, env: str, help: str
+) -> None:
     """A boolean switch whose environment fallback accepts 1/true/yes/on."""
     default = os.environ.get(env, "").strip().lower() in _TRUE
     parser.add_argument(flag, action="store_true", default=default, help=f"{help} (env {env})")
@@ -125,6 +128,49 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     _flag(
         parser, "--json", env="WATCHFLOOR_REPLAY_JSON", help="print the summary as JSON on stdout"
+    )
+    kafka = parser.add_argument_group(
+        "publishing to Kafka",
+        "With --to-kafka the history is published to the input topics for the live service "
+        "(reference data from --reference first, to the compacted topics), instead of being "
+        "replayed offline: each event keyed by officer_id, its line sent as it is, in event-time "
+        "order. --out, --state-dir and --report do not apply.",
+    )
+    _flag(
+        kafka,
+        "--to-kafka",
+        env="WATCHFLOOR_REPLAY_TO_KAFKA",
+        help="publish to the Kafka input topics instead of replaying offline",
+    )
+    add_option(
+        kafka,
+        "--bootstrap",
+        env="WATCHFLOOR_KAFKA_BOOTSTRAP",
+        help="Kafka bootstrap servers; the local broker's when left out",
+    )
+    add_option(
+        kafka,
+        "--topic-prefix",
+        env="WATCHFLOOR_TOPIC_PREFIX",
+        default=DEFAULT_PREFIX,
+        help="prefix of the topic names",
+    )
+    pace = kafka.add_mutually_exclusive_group()
+    add_option(
+        pace,
+        "--speed",
+        env="WATCHFLOOR_REPLAY_SPEED",
+        type=float,
+        metavar="X",
+        help="pace by event time at X times real time (default: as fast as possible)",
+    )
+    add_option(
+        pace,
+        "--rate",
+        env="WATCHFLOOR_REPLAY_RATE",
+        type=float,
+        metavar="N",
+        help="pace at N events a second (default: as fast as possible)",
     )
     shown = os.environ.get("WATCHFLOOR_PROGRESS", "").strip().lower()
     parser.add_argument(
@@ -261,6 +307,10 @@ def run_replay(args: argparse.Namespace) -> int:
     from streams.replay.reference import load_reference
     from streams.replay.run import ReplayError, ReplayOptions, replay
 
+    if args.to_kafka:
+        return run_to_kafka(args)
+    if args.speed is not None or args.rate is not None:
+        _usage(args, "--speed and --rate pace --to-kafka; an offline replay runs at full speed")
     if not args.out:
         _usage(args, "--out FILE is required (or - for stdout)")
     if args.out == "-" and (args.report or args.state_dir):
@@ -320,6 +370,69 @@ def run_replay(args: argparse.Namespace) -> int:
         again = "run the same command again to resume" if options.state_dir else "not resumable"
         print(f"replay: interrupted ({again})", file=sys.stderr)
     if options.out is not None and (args.json or not sys.stdout.isatty()):
+        sys.stdout.write(orjson.dumps(summary.to_json()).decode() + "\n")
+        sys.stdout.flush()
+    return INTERRUPTED if summary.interrupted else 0
+
+
+def run_to_kafka(args: argparse.Namespace) -> int:
+    """``replay --to-kafka``: publish the history to the live service's input topics."""
+    from streams.replay.inputs import InputError
+    from streams.replay.to_kafka import (
+        PublishError,
+        PublishOptions,
+        check_topics,
+        kafka_producer,
+        publish,
+    )
+
+    for given, option in ((args.out, "--out"), (args.state_dir, "--state-dir")):
+        if given:
+            _usage(args, f"{option} is for an offline replay, not --to-kafka")
+    if args.report:
+        _usage(args, "--report is for an offline replay, not --to-kafka")
+    if args.speed is not None and args.rate is not None:
+        _usage(args, "give --speed or --rate, not both")
+    for value, option in ((args.speed, "--speed"), (args.rate, "--rate")):
+        if value is not None and not value > 0:
+            _usage(args, f"{option} must be above 0")
+    start = parse_time(args.start, "--from") if args.start else None
+    end = parse_time(args.end, "--to") if args.end else None
+    if start is not None and end is not None and end <= start:
+        _usage(args, "--to must be later than --from")
+    from streams.service.command import resolve_bootstrap
+
+    bootstrap = resolve_bootstrap(args.bootstrap)
+    options = PublishOptions(
+        inputs=tuple(Path(p) for p in args.inputs),
+        dead_letter=Path(args.dead_letter) if args.dead_letter else _default_dead_letter("-"),
+        prefix=args.topic_prefix,
+        reference=Path(args.reference) if args.reference else None,
+        speed=args.speed,
+        rate=args.rate,
+        start=start,
+        end=end,
+    )
+    try:
+        check_topics(bootstrap, options)
+        try:
+            producer = kafka_producer(bootstrap)
+        # kafka-python raises several unrelated types when the broker is unreachable.
+        except Exception as error:
+            raise PublishError(f"cannot connect to Kafka at {bootstrap}: {error}") from error
+        try:
+            with _stop_on_signals() as stop:
+                summary = publish(options, producer, stop=stop)
+        finally:
+            close = getattr(producer, "close", None)
+            if close is not None:
+                close(timeout=10)
+    except (InputError, PublishError, OSError) as error:
+        raise CommandError(str(error)) from error
+    print(summary.text(), file=sys.stderr)
+    if summary.interrupted:
+        print("replay: interrupted; what was sent before is published", file=sys.stderr)
+    if args.json or not sys.stdout.isatty():
         sys.stdout.write(orjson.dumps(summary.to_json()).decode() + "\n")
         sys.stdout.flush()
     return INTERRUPTED if summary.interrupted else 0

@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Collection, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from schemas.codec import decode_event
 from schemas.errors import DecodeError
@@ -53,6 +53,8 @@ INPUT_SUFFIXES: Final = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 Rejected = tuple[bytes, DecodeError]
 Item = tuple[float, int, int, Event | None, Rejected | None]
 """``(key, source index, line number, event, rejected)``: exactly one of the last two is set."""
+RawItem = tuple[float, int, int, Event | None, bytes, DecodeError | None]
+"""``(key, source index, line number, event, original line, error)``: event or error is set."""
 
 
 class InputError(Exception):
@@ -126,34 +128,80 @@ def decoded(
         yield key, index, number, event, None
 
 
+def decoded_raw(
+    source: Source, position: Position | None = None, counter: ByteCounter | None = None
+) -> Generator[RawItem, None, None]:
+    """Like :func:`decoded`, with every line's original bytes (for republishing them as read)."""
+    start = position if position is not None else Position()
+    key = start.key
+    index = source.index
+    decode = decode_event
+    for number, raw in read_lines(source.path, skip=start.line, counter=counter):
+        if isinstance(raw, InputProblem):
+            yield key, index, number, None, raw.original, DecodeError("$", raw.reason)
+            continue
+        try:
+            event = decode(raw)
+        except DecodeError as error:
+            if raw.isspace() or not raw:
+                continue
+            yield key, index, number, None, raw, error
+            continue
+        key = event.event_time.timestamp()
+        yield key, index, number, event, raw, None
+
+
 def merge(
     sources: Sequence[Source],
     positions: Sequence[Position] | None = None,
     counter: ByteCounter | None = None,
 ) -> Iterator[Item]:
     """All sources' items in ``(key, source index)`` order, each source from its position."""
+    return _merge(sources, positions, counter, decoded)
+
+
+def merge_raw(
+    sources: Sequence[Source],
+    positions: Sequence[Position] | None = None,
+    counter: ByteCounter | None = None,
+) -> Iterator[RawItem]:
+    """:func:`merge` with the original bytes of every line (see :data:`RawItem`)."""
+    return _merge(sources, positions, counter, decoded_raw)
+
+
+_T = TypeVar("_T", Item, RawItem)
+
+
+def _merge(
+    sources: Sequence[Source],
+    positions: Sequence[Position] | None,
+    counter: ByteCounter | None,
+    read: Callable[[Source, Position | None, ByteCounter | None], Iterator[_T]],
+) -> Iterator[_T]:
     starts = list(positions) if positions is not None else [Position() for _ in sources]
     counter = counter if counter is not None else ByteCounter()
     if len(sources) == 1:
-        yield from decoded(sources[0], starts[0], counter)
+        yield from read(sources[0], starts[0], counter)
         return
     # Peek each source's first key, then close it again: holding every file open from the start
     # would cost a read buffer and a decompressor per file for the whole replay.
     waiting: list[tuple[float, int]] = []
     for source in sources:
-        peek = decoded(source, starts[source.index])
+        peek = read(source, starts[source.index], None)
         first = next(peek, None)
-        peek.close()
+        close = getattr(peek, "close", None)
+        if close is not None:
+            close()
         if first is not None:
             waiting.append((first[0], source.index))
     waiting.sort(reverse=True)
-    heap: list[tuple[float, int, Item, Iterator[Item]]] = []
+    heap: list[tuple[float, int, _T, Iterator[_T]]] = []
     while heap or waiting:
         # A waiting source opens once its first item sorts before the heap's head: exactly when
         # an eager merge of all files would first take from it.
         while waiting and (not heap or waiting[-1] < (heap[0][0], heap[0][1])):
             _, index = waiting.pop()
-            opened = decoded(sources[index], starts[index], counter)
+            opened = read(sources[index], starts[index], counter)
             first = next(opened, None)
             if first is not None:
                 heapq.heappush(heap, (first[0], index, first, opened))

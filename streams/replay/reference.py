@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -64,13 +64,10 @@ def _read(path: Path, decode: Callable[[bytes], Any], rejected: list[Rejection])
     return records
 
 
-def load_reference(folder: Path | None) -> LoadedReference:
-    """Read a reference directory; None gives empty reference data."""
-    if folder is None:
-        return LoadedReference(Reference())
+def reference_files(folder: Path) -> dict[str, Path]:
+    """The reference files present in `folder`, by their plain name (``officers.jsonl``...)."""
     if not folder.is_dir():
         raise InputError(f"{folder}: the reference directory does not exist")
-    rejected: list[Rejection] = []
     found: dict[str, Path] = {}
     for name in REFERENCE_FILES:
         for candidate in (folder / name, folder / f"{name}.gz"):
@@ -79,6 +76,49 @@ def load_reference(folder: Path | None) -> LoadedReference:
                 break
         else:
             log.warning("%s: no %s; detectors needing it stay silent", folder, name)
+    return found
+
+
+# Reference entity (topic middle), file, decoder and the field that keys its compacted topic.
+REFERENCE_KINDS: Final[tuple[tuple[str, str, Callable[[bytes], Any], str], ...]] = (
+    ("officers", "officers.jsonl", decode_officer, "officer_id"),
+    ("sites", "sites.jsonl", decode_site, "site_id"),
+    ("watchlist", "watchlist.jsonl", decode_watchlist_entry, "record_ref"),
+)
+
+
+def reference_records(
+    folder: Path, rejected: list[Rejection]
+) -> Iterator[tuple[str, bytes, bytes]]:
+    """``(entity, key, original line)`` of every valid reference record in `folder`.
+
+    Bad lines are appended to `rejected` instead, as :func:`load_reference` returns them.
+    """
+    found = reference_files(folder)
+    for entity, name, decode, key_field in REFERENCE_KINDS:
+        path = found.get(name)
+        if path is None:
+            continue
+        for number, raw in read_lines(path):
+            if isinstance(raw, InputProblem):
+                rejected.append((raw.original, str(path), number, DecodeError("$", raw.reason)))
+                continue
+            if not raw.strip():
+                continue
+            try:
+                record = decode(raw)
+            except DecodeError as error:
+                rejected.append((raw, str(path), number, error))
+                continue
+            yield entity, str(getattr(record, key_field)).encode(), raw
+
+
+def load_reference(folder: Path | None) -> LoadedReference:
+    """Read a reference directory; None gives empty reference data."""
+    if folder is None:
+        return LoadedReference(Reference())
+    rejected: list[Rejection] = []
+    found = reference_files(folder)
     officers: list[Officer] = (
         _read(found["officers.jsonl"], decode_officer, rejected)
         if "officers.jsonl" in found

@@ -38,7 +38,14 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from streams.simulator.clock import DAY, HOUR, MINUTE
-from streams.simulator.emitter import AccessWriter, Emitter, action_fields
+from streams.simulator.emitter import (
+    HEX4,
+    AccessBatch,
+    AccessWriter,
+    DayBuffer,
+    Emitter,
+    action_fields,
+)
 from streams.simulator.force import PROFILES, Force, Officer
 from streams.simulator.randomness import derive, tag
 from streams.simulator.sites import SiteInfo
@@ -56,6 +63,9 @@ _FORGET: Final = 0.01  # last badge-out of a tracked zone forgotten
 
 
 _RESULT_FIELDS: Final = tuple(f',"result_count":{n}' for n in range(64))
+_RESULT_ENDS: Final = tuple(field + "}" for field in _RESULT_FIELDS)  # closing the line
+_EVENT_TIME: Final = '","event_time":"'
+_VIEWS: Final = tuple(tuple(range(n)) for n in range(4))  # range(views), made once
 
 
 def _fields(system: str, record_type: str) -> tuple[str, str, str]:
@@ -103,6 +113,7 @@ class Behaviour:
         self._watched = {entry.record_ref for entry in force.watchlist}
         self._watched_bits = {int(ref[2:], 16) for ref in self._watched}
         self._cases: dict[tuple[str, int], tuple[Case, ...]] = {}
+        self._officer_cases: dict[tuple[int, int], tuple[Case, ...]] = {}  # of cases()
         self._custody_sites = [s.index for s in force.sites if s.has_custody]
         # Each role's systems as a 100-slot table: one draw picks a system by its weight.
         self._session_fields = {
@@ -126,6 +137,9 @@ class Behaviour:
     def cases(self, officer: Officer, day: int) -> tuple[Case, ...]:
         """The cases this officer works on around ``day``: four of the unit's open cases."""
         window = (self.emitter.clock.epoch_day + day) // _CASE_WINDOW
+        mine = self._officer_cases.get((officer.index, window))
+        if mine is not None:
+            return mine
         key = (officer.unit_id, window)
         unit_cases = self._cases.get(key)
         if unit_cases is None:
@@ -134,7 +148,11 @@ class Behaviour:
                 self._cases.clear()
             self._cases[key] = unit_cases
         first = officer.quirk % _CASES_PER_UNIT
-        return tuple(unit_cases[(first + j) % _CASES_PER_UNIT] for j in range(4))
+        mine = tuple(unit_cases[(first + j) % _CASES_PER_UNIT] for j in range(4))
+        if len(self._officer_cases) > 2 * len(self.force.officers):
+            self._officer_cases.clear()
+        self._officer_cases[(officer.index, window)] = mine
+        return mine
 
     def _open_cases(self, unit: str, window: int) -> tuple[Case, ...]:
         year = self.emitter.clock.text(window * _CASE_WINDOW * DAY)[:4]
@@ -225,75 +243,135 @@ class Behaviour:
             opts.lookups_without_case.extend(ids)
         return instant
 
-    def _lookups(
-        self, shift: _Shift, where: tuple[str, str | None], span: tuple[int, int], count: int
-    ) -> None:
-        """``count`` look-ups over the ``span`` of a session at a workstation and site."""
+    def _lookup_times(self, shift: _Shift, span: tuple[int, int], count: int) -> list[int]:
+        """When ``count`` look-ups over the ``span`` of a session start, in order (none if the
+        span is too short)."""
         first, last = span
         if last - first < 10 * MINUTE or count <= 0:
+            return []
+        width = last - first - 5 * MINUTE
+        random_ = shift.rng.random
+        return sorted([first + int(random_() * width) for _ in range(count)])
+
+    def _lookups(self, shift: _Shift, write: AccessWriter, times: list[int]) -> None:
+        """Look-ups starting at ``times`` (see :meth:`_lookup_times`), each through
+        :meth:`_lookup`, which collects evidence ids."""
+        officer, rng, opts = shift.officer, shift.rng, shift.opts
+        share = officer.case_share if opts.case_share is None else opts.case_share
+        cases = self.cases(officer, shift.day)
+        quiet = opts.access_quiet
+        random_ = rng.random
+        busy_until = 0
+        for planned in times:
+            instant = max(planned, busy_until + 30)
+            if quiet is None or not quiet[0] <= instant < quiet[1]:
+                case = cases[int(random_() * 4)] if random_() < share else None
+                busy_until = self._lookup(write, officer, instant, rng, case=case, opts=opts)
+
+    def _lookup_batch(self, shift: _Shift, batch: AccessBatch, times: list[int]) -> None:
+        """Look-ups as :meth:`_lookups` makes them, when there is no evidence to collect, with
+        :meth:`_lookup` inlined and the lines written here through an :class:`AccessBatch`
+        (no call per event): this loop makes most of the events of a run."""
+        if not times:
             return
         officer, rng, opts = shift.officer, shift.rng, shift.opts
         share = officer.case_share if opts.case_share is None else opts.case_share
         cases = self.cases(officer, shift.day)
-        width = last - first - 5 * MINUTE
         quiet = opts.access_quiet
         random_ = rng.random
-        times = sorted([first + int(random_() * width) for _ in range(count)])
-        if opts.lookups is not None or opts.lookups_without_case is not None:
-            write = self.emitter.access_writer(officer, *where)
-            busy_until = 0
-            for planned in times:
-                instant = max(planned, busy_until + 30)
-                if quiet is None or not quiet[0] <= instant < quiet[1]:
-                    case = cases[int(random_() * 4)] if random_() < share else None
-                    busy_until = self._lookup(write, officer, instant, rng, case=case, opts=opts)
-            return
-        # The same as calling _lookup in the loop above, inlined and written in one batch:
-        # this loop makes most of the events of a run.
         table = self._systems[officer.role]
         size = len(table)
         bits = rng.getrandbits
         watched = self._watched_bits
-        result_fields = _RESULT_FIELDS
-        items: list[tuple[int, str, str, str]] = []
-        add = items.append
+        result_ends = _RESULT_ENDS
+        emitter = self.emitter
+        clock = emitter.clock
+        dates, tod, hexes = clock.dates, clock.times_of_day, HEX4
+        head, body, where_ = batch.head, batch.body, batch.where
+        end_ = where_ + "}"
+        sequence = batch.sequence
+        midnight = end = 0  # the day being written: [midnight, end)
+        stamp = ""  # '","event_time":"YYYY-MM-DDT' of the day being written
+        buffer: DayBuffer = ([], [])
+        add_key, add_line = buffer[0].append, buffer[1].append
         busy_until = 0
-        for planned in times:
-            instant = planned if planned > busy_until else busy_until + 30
-            if quiet is not None and quiet[0] <= instant < quiet[1]:
-                continue
-            search, view, print_ = table[int(random_() * size)]
-            members: tuple[str, ...] | None
-            if random_() < share:
-                members = case_members = cases[int(random_() * 4)].members
-                member = case_members[int(random_() * _RECORDS_PER_CASE)]
-            else:
-                members = None
-                record = bits(48)
-                while record in watched:
+        try:
+            for planned in times:
+                instant = planned if planned > busy_until else busy_until + 30
+                if quiet is not None and quiet[0] <= instant < quiet[1]:
+                    continue
+                search, view, print_ = table[int(random_() * size)]
+                members: tuple[str, ...] | None
+                if random_() < share:
+                    members = case_members = cases[int(random_() * 4)].members
+                    member = case_members[int(random_() * _RECORDS_PER_CASE)]
+                else:
+                    members = None
                     record = bits(48)
-                member = f',"record_ref":"r:{record:012x}"'
-            results = int(random_() * 9)
-            add((instant, search, member, result_fields[results]))
-            views = min(results, 1 + int(random_() * 2.6))
-            printed = views and random_() < 0.03
-            for v in range(views):
-                instant += 15 + int(random_() * 100)
-                if v:
-                    if members is not None:
-                        member = members[int(random_() * _RECORDS_PER_CASE)]
-                    else:
+                    while record in watched:
                         record = bits(48)
-                        while record in watched:
+                    member = f',"record_ref":"r:{record:012x}"'
+                results = int(random_() * 9)
+                if not midnight <= instant < end:
+                    day = instant // DAY
+                    midnight, end = day * DAY, day * DAY + DAY
+                    stamp = _EVENT_TIME + (dates.get(day) or clock.date_prefix(day))
+                    buffer = emitter.day_buffer(day)
+                    add_key, add_line = buffer[0].append, buffer[1].append
+                second = instant - midnight
+                add_key(second)
+                add_line(
+                    f"{head}{hexes[sequence]}{stamp}{tod[second]}"
+                    f"{body}{search}{member}{where_}{result_ends[results]}"
+                )
+                sequence += 1
+                views = 1 + int(random_() * 2.6)  # then at most the results: min() inlined
+                views = views if views < results else results
+                printed = views and random_() < 0.03
+                for v in _VIEWS[views]:
+                    instant += 15 + int(random_() * 100)
+                    if v:
+                        if members is not None:
+                            member = members[int(random_() * _RECORDS_PER_CASE)]
+                        else:
                             record = bits(48)
-                        member = f',"record_ref":"r:{record:012x}"'
-                add((instant, view, member, ""))
-                if printed:
-                    printed = False
-                    instant += 20 + int(random_() * 60)
-                    add((instant, print_, member, ""))
-            busy_until = instant
-        self.emitter.access_many(officer, *where, items)
+                            while record in watched:
+                                record = bits(48)
+                            member = f',"record_ref":"r:{record:012x}"'
+                    if instant >= end:
+                        day = instant // DAY
+                        midnight, end = day * DAY, day * DAY + DAY
+                        stamp = _EVENT_TIME + (dates.get(day) or clock.date_prefix(day))
+                        buffer = emitter.day_buffer(day)
+                        add_key, add_line = buffer[0].append, buffer[1].append
+                    second = instant - midnight
+                    add_key(second)
+                    add_line(
+                        f"{head}{hexes[sequence]}{stamp}{tod[second]}{body}{view}{member}{end_}"
+                    )
+                    sequence += 1
+                    if printed:
+                        printed = False
+                        instant += 20 + int(random_() * 60)
+                        if instant >= end:
+                            day = instant // DAY
+                            midnight, end = day * DAY, day * DAY + DAY
+                            stamp = _EVENT_TIME + (dates.get(day) or clock.date_prefix(day))
+                            buffer = emitter.day_buffer(day)
+                            add_key, add_line = buffer[0].append, buffer[1].append
+                        second = instant - midnight
+                        add_key(second)
+                        add_line(
+                            f"{head}{hexes[sequence]}{stamp}{tod[second]}"
+                            f"{body}{print_}{member}{end_}"
+                        )
+                        sequence += 1
+                busy_until = instant
+        except IndexError:
+            if sequence < len(hexes):
+                raise
+            raise ValueError("more than 65,536 events for one officer in one day") from None
+        batch.sequence = sequence
 
     def _count(self, shift: _Shift, hours: float) -> int:
         officer = shift.officer
@@ -311,14 +389,28 @@ class Behaviour:
         workstation: str,
         site_id: str | None,
     ) -> None:
-        write = self.emitter.access_writer(shift.officer, workstation, site_id)
         log_in, log_out = self._session_fields[shift.officer.role]
-        quiet = shift.opts.access_quiet
-        if quiet is None or not quiet[0] <= login < quiet[1]:
-            write(login, log_in, None, "", "")
-        self._lookups(shift, (workstation, site_id), (login + 60, logout - 60), count)
-        if quiet is None or not quiet[0] <= logout < quiet[1]:
-            write(logout, log_out, None, "", "")
+        opts = shift.opts
+        quiet = opts.access_quiet
+        log_in_now = quiet is None or not quiet[0] <= login < quiet[1]
+        log_out_now = quiet is None or not quiet[0] <= logout < quiet[1]
+        if opts.lookups is not None or opts.lookups_without_case is not None:
+            write = self.emitter.access_writer(shift.officer, workstation, site_id)
+            if log_in_now:
+                write(login, log_in, None, "", "")
+            self._lookups(shift, write, self._lookup_times(shift, (login + 60, logout - 60), count))
+            if log_out_now:
+                write(logout, log_out, None, "", "")
+            return
+        batch = self.emitter.access_batch(shift.officer, workstation, site_id)
+        if log_in_now:
+            batch.write(login, log_in)
+        self._lookup_batch(
+            shift, batch, self._lookup_times(shift, (login + 60, logout - 60), count)
+        )
+        if log_out_now:
+            batch.write(logout, log_out)
+        batch.close()
 
     # -- badges -----------------------------------------------------------------------------
 

@@ -7,6 +7,10 @@ later step can add to day ``d``: its buffer is complete, is sorted and leaves. O
 ahead (at most the roster look-ahead) are held in memory. Lines are sorted by event time;
 events of the same second stay in the order they were generated, which the seed fixes.
 
+A day's buffer is two parallel lists, the second of the day of each line and the line, rather
+than a list of pairs: the lines are then sorted in place by those small ints (see
+:func:`_sort_by_keys`), with no pair to build, unpack and free per event.
+
 Lines are written from templates in DESIGN.md's field order rather than by orjson: every
 value in them comes from the simulator's own fixed alphabets (ids, names, codes) and needs no
 escaping, and a template costs a quarter of building a dict for orjson and keeping the result.
@@ -36,7 +40,7 @@ ValueError: step 0 may not write an event before its own day (2026-03-08T00:00:0
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
+from functools import partial
 from typing import Final
 
 from streams.simulator.clock import DAY, Clock
@@ -47,9 +51,7 @@ from streams.simulator.sites import SiteInfo, Zone
 ROSTER_SOURCE: Final = "duty-planner"
 ACCESS_SOURCE: Final = "records-audit"
 # Sequence numbers as the four hex digits of an id, looked up rather than formatted.
-_HEX4: Final = tuple(f"{n:04x}" for n in range(1 << 16))
-_INSTANT: Final = itemgetter(0)
-_LINE: Final = itemgetter(1)
+HEX4: Final = tuple(f"{n:04x}" for n in range(1 << 16))
 _ACCESS_HEAD: Final = '{"schema_version":1,"type":"access","event_id":"audit-'
 _BADGE_HEAD: Final = '{"schema_version":1,"type":"badge","event_id":"pacs-'
 _ROSTER_HEAD: Final = '{"schema_version":1,"type":"roster","event_id":"'
@@ -57,6 +59,26 @@ _ROSTER_HEAD: Final = '{"schema_version":1,"type":"roster","event_id":"'
 # (instant, '","system":...,"record_type":"..."' member run, record_ref, case_ref member,
 #  result_count member) -> event id
 AccessWriter = Callable[[int, str, "str | None", str, str], str]
+# One day's buffer: the second of the day of each line, and the lines, in generation order.
+DayBuffer = tuple[list[int], list[str]]
+
+
+def _sort_by_keys(lines: list[str], keys: list[int]) -> None:
+    """Sort ``lines`` in place by the parallel ``keys``, stably.
+
+    ``list.sort`` calls its key function exactly once per item, first to last, before it
+    compares anything (CPython has always done so), so a key function that returns the next of
+    ``keys`` gives each line its own key: no (key, line) pairs are built. The keys are seconds
+    of a day, small ints that CPython compares on a fast path.
+
+    >>> lines = ["c", "a", "b", "d"]
+    >>> _sort_by_keys(lines, [5, 1, 5, 0])
+    >>> lines
+    ['d', 'a', 'c', 'b']
+    """
+    if len(lines) != len(keys):
+        raise ValueError("a day buffer's lines and keys differ in length")
+    lines.sort(key=partial(next, iter(keys)))
 
 
 def action_fields(system: str, action: str, record_type: str) -> str:
@@ -75,7 +97,7 @@ class Emitter:
         self.force = force
         self.clock = clock
         self._ids = EventIds(seed)
-        self._buckets: dict[int, list[tuple[int, str]]] = {}
+        self._buckets: dict[int, DayBuffer] = {}
         self._counters = [0] * len(force.officers)
         self._id_blocks: list[str | None] = [None] * len(force.officers)
         self.step = 0
@@ -103,10 +125,22 @@ class Emitter:
                 f"step {self.step} may not write an event before its own day "
                 f"({self.clock.text(instant)})"
             )
-        bucket = self._buckets.get(instant // DAY)
+        epoch_day = instant // DAY
+        bucket = self._buckets.get(epoch_day)
         if bucket is None:
-            bucket = self._buckets[instant // DAY] = []
-        bucket.append((instant, line))
+            bucket = self._buckets[epoch_day] = ([], [])
+        bucket[0].append(instant - epoch_day * DAY)
+        bucket[1].append(line)
+
+    def day_buffer(self, epoch_day: int) -> DayBuffer:
+        """The buffer of an epoch day, for a writer that appends to it directly (a second of
+        that day to the first list, the line to the second); checks the step may write there."""
+        if epoch_day * DAY < self._floor:
+            self._put(epoch_day * DAY, "")  # raises: an event before the step's own day
+        bucket = self._buckets.get(epoch_day)
+        if bucket is None:
+            bucket = self._buckets[epoch_day] = ([], [])
+        return bucket
 
     def badge(
         self,
@@ -185,17 +219,18 @@ class Emitter:
             sequence = counters[index]
             counters[index] = sequence + 1
             epoch_day = instant // DAY
+            second = instant - epoch_day * DAY
             date = dates.get(epoch_day) or date_prefix(epoch_day)
             if record_ref is None:
                 line = (
                     f"{_ACCESS_HEAD}{prefix}{sequence:04x}"
-                    f'","event_time":"{date}{tod[instant - epoch_day * DAY]}'
+                    f'","event_time":"{date}{tod[second]}'
                     f"{middle}{fields}{case_field}{where}{count_field}}}"
                 )
             else:
                 line = (
                     f"{_ACCESS_HEAD}{prefix}{sequence:04x}"
-                    f'","event_time":"{date}{tod[instant - epoch_day * DAY]}'
+                    f'","event_time":"{date}{tod[second]}'
                     f'{middle}{fields},"record_ref":"{record_ref}"{case_field}{where}'
                     f"{count_field}}}"
                 )
@@ -203,56 +238,28 @@ class Emitter:
                 put(instant, line)  # raises: an event before the step's own day
             bucket = buckets.get(epoch_day)
             if bucket is None:
-                bucket = buckets[epoch_day] = []
-            bucket.append((instant, line))
+                bucket = buckets[epoch_day] = ([], [])
+            bucket[0].append(second)
+            bucket[1].append(line)
             return f"audit-{prefix}{sequence:04x}"
 
         return write
 
-    def access_many(
-        self,
-        officer: Officer,
-        workstation: str,
-        site_id: str | None,
-        items: list[tuple[int, str, str, str]],
-    ) -> None:
-        """Many access look-ups of one officer at one workstation, each given as (instant,
-        action member run, record_ref and case_ref members, result_count member).
-
-        The same lines as :meth:`access_writer` would write, in one loop with no call per
-        event: this writes most of the events of a run.
-        """
+    def access_batch(self, officer: Officer, workstation: str, site_id: str | None) -> AccessBatch:
+        """The fixed parts of one officer's access lines from one workstation, for a loop that
+        writes many look-ups itself (see :class:`AccessBatch`)."""
         index = officer.index
-        first = self._counters[index]
-        self._counters[index] = first + len(items)
-        prefix = f"{_ACCESS_HEAD}{self._ids.block(self.step, index)}"
-        middle = f'","officer_id":"{officer.officer_id}","source":"{ACCESS_SOURCE}'
         where = f',"workstation_id":"{workstation}"'
         if site_id is not None:
             where += f',"site_id":"{site_id}"'
-        clock = self.clock
-        dates, tod, buckets = clock.dates, clock.times_of_day, self._buckets
-        hexes = _HEX4
-        midnight = end = 0  # the day being written: [midnight, end)
-        date = ""
-        bucket: list[tuple[int, str]] = []
-        if items and items[0][0] < self._floor:
-            self._put(items[0][0], "")  # raises: an event before the step's own day
-        if first + len(items) > len(hexes):
-            raise ValueError("more than 65,536 events for one officer in one day")
-        for sequence, (instant, fields, members, count_field) in enumerate(items, first):
-            if not midnight <= instant < end:
-                day = instant // DAY
-                midnight, end = day * DAY, day * DAY + DAY
-                date = dates.get(day) or clock.date_prefix(day)
-                bucket = buckets.setdefault(day, [])
-            bucket.append(
-                (
-                    instant,
-                    f'{prefix}{hexes[sequence]}","event_time":"{date}{tod[instant - midnight]}'
-                    f"{middle}{fields}{members}{where}{count_field}}}",
-                )
-            )
+        return AccessBatch(
+            self,
+            index,
+            head=f"{_ACCESS_HEAD}{self._ids.block(self.step, index)}",
+            body=f'","officer_id":"{officer.officer_id}","source":"{ACCESS_SOURCE}',
+            where=where,
+            sequence=self._counters[index],
+        )
 
     def roster(
         self,
@@ -289,16 +296,64 @@ class Emitter:
 
     def take_day(self, day: int) -> list[str]:
         """The complete, sorted lines of simulation day ``day``; the buffer is dropped."""
-        bucket = self._buckets.pop(self.clock.epoch_day + day, [])
+        keys, lines = self._buckets.pop(self.clock.epoch_day + day, ([], []))
         # By time only: a stable sort keeps events of the same second in the order they
         # were generated, which the seed fixes, and comparing ints alone is much faster.
-        bucket.sort(key=_INSTANT)
-        self.count += len(bucket)
-        return list(map(_LINE, bucket))
+        _sort_by_keys(lines, keys)
+        self.count += len(lines)
+        return lines
 
     def pending_days(self) -> list[int]:
         """Simulation days that still hold events, in order (for the end of a run)."""
         return sorted(k - self.clock.epoch_day for k in self._buckets)
+
+
+class AccessBatch:
+    """What a loop needs to write many access lines of one officer at one workstation.
+
+    Look-ups are most of a run's events, so :class:`~streams.simulator.behaviour.Behaviour`
+    writes them in one loop with no call per event. Each line is::
+
+        f'{head}{HEX4[sequence]}","event_time":"{date}{times_of_day[second]}{body}'
+        f"{action members}{record and case members}{where}{result_count member}}}"
+
+    appended to the lists of :meth:`Emitter.day_buffer` of its day (``second`` to the first,
+    the line to the second), with ``sequence`` counting up from :attr:`sequence`, which the
+    loop then advances; :meth:`close` records how many were written.
+    """
+
+    __slots__ = ("_emitter", "_index", "body", "head", "sequence", "where")
+
+    def __init__(
+        self, emitter: Emitter, index: int, *, head: str, body: str, where: str, sequence: int
+    ) -> None:
+        self._emitter = emitter
+        self._index = index
+        self.head = head
+        self.body = body
+        self.where = where
+        self.sequence = sequence
+
+    def write(self, instant: int, fields: str) -> None:
+        """One line with no record, case or result count (a login or logout)."""
+        emitter = self._emitter
+        epoch_day = instant // DAY
+        second = instant - epoch_day * DAY
+        keys, lines = emitter.day_buffer(epoch_day)
+        clock = emitter.clock
+        date = clock.dates.get(epoch_day) or clock.date_prefix(epoch_day)
+        keys.append(second)
+        lines.append(
+            f'{self.head}{HEX4[self.sequence]}","event_time":"{date}{clock.times_of_day[second]}'
+            f"{self.body}{fields}{self.where}}}"
+        )
+        self.sequence += 1
+
+    def close(self) -> None:
+        """The loop has written up to (not including) :attr:`sequence`."""
+        if self.sequence > len(HEX4):
+            raise ValueError("more than 65,536 events for one officer in one day")
+        self._emitter._counters[self._index] = self.sequence
 
 
 def hours_between(start: int, end: int) -> float:

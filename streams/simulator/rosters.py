@@ -176,6 +176,7 @@ class Schedule:
         self.days = days
         self._blocks: dict[tuple[int, int], BlockPlan] = {}
         self._draws: dict[tuple[int, int], DayDraws] = {}
+        self._planned: dict[tuple[int, int], Planned] = {}
 
     # -- patterns ---------------------------------------------------------------------------
 
@@ -308,7 +309,19 @@ class Schedule:
     # -- the day ----------------------------------------------------------------------------
 
     def planned(self, officer: Officer, day: int) -> Planned:
-        """The roster for ``day`` as planned weeks ahead (no sickness, no overtime)."""
+        """The roster for ``day`` as planned weeks ahead (no sickness, no overtime).
+
+        Asked several times per officer-day (the day itself, its neighbours, weeks ahead), so
+        cached; a pure function of its arguments, and the cache is dropped when it grows."""
+        key = (officer.index, day)
+        found = self._planned.get(key)
+        if found is None:
+            if len(self._planned) > 16 * len(self.force.officers):
+                self._planned.clear()
+            found = self._planned[key] = self._planned_uncached(officer, day)
+        return found
+
+    def _planned_uncached(self, officer: Officer, day: int) -> Planned:
         plan = self.block(officer, day // BLOCK) if day >= 0 else _EMPTY
         if plan.leave is not None and not plan.leave_cancelled and _within(day, plan.leave):
             return Planned(LEAVE, "", 0, 0, officer.home)
