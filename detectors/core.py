@@ -595,15 +595,16 @@ class Core:
         counts = state.day_counts
         day, end = state.day, state.day_end
         active = counts[D_BADGE] + counts[D_ACCESS] > 0
-        if state.day_systems:
-            if state.own[S_N] >= NEW_SYSTEM_AFTER_DAYS:
-                counts[D_NEWSYS] = (state.day_systems & ~state.systems_seen).bit_count()
-            state.systems_seen |= state.day_systems
-            state.day_systems = 0
+        systems = state.day_systems
+        if systems and state.own[S_N] >= NEW_SYSTEM_AFTER_DAYS:
+            counts[D_NEWSYS] = (systems & ~state.systems_seen).bit_count()
         if active and self.peer_enabled:
             group = self.reference.peer_group(state.officer_id, self.config.peer_group_by)
             if group is not None:
                 out.vectors.append(self._vector(state, group))
+        if systems:
+            state.systems_seen |= systems
+            state.day_systems = 0
         settled = day - self.welfare_delay
         first = max(state.welfare_day + 1, settled - SETTLE_CATCH_UP_DAYS)
         for number in range(first, settled + 1):
@@ -632,6 +633,8 @@ class Core:
         counts = state.day_counts
         features = {name: float(counts[i]) for i, name in enumerate(DAY_FEATURES)}
         features["distinct_records"] = tidy(distinct_estimate(state.day_records), 2)
+        # Systems used today, as the 32-bit mask by name hash (exact in a float).
+        features["systems_mask"] = float(state.day_systems)
         features["weighted_lookups"] = self._weighted(counts)
         # The last 7 active days, today included.
         features["searches_7d"] = float(counts[D_SEARCHES] + sum(state.rolling[0::2]))

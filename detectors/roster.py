@@ -193,7 +193,8 @@ def status_at(
 
     Returns the duty kind (with flags) if a duty covers the instant widened by `before` minutes
     before its start and `after` minutes after its end (arriving early, leaving late), except
-    that sickness or leave outranks a planned shift (planned weeks before the officer fell ill);
+    that sickness or leave outranks a planned shift (planned weeks before the officer fell ill).
+    Being on call is not being on duty: a call-out is covered by the overtime claimed for it;
     else sickness or leave; else `OFF_DUTY` if a duty overlaps the local day [day_start, day_end),
     `REST_DAY` if none does, or `UNKNOWN` when no duty is rostered within `coverage_minutes`
     (an officer we hold no roster for).
@@ -207,12 +208,12 @@ def status_at(
             break
         kind = roster[i + 2]
         base = kind & KIND_MASK
-        if base in DUTY_KINDS:
+        if base in WORK_KINDS:
             if m < roster[i + 1] + after:
                 if base != SHIFT:
                     return kind  # overtime, a rest day worked, a changed duty: entered later
                 shift = kind
-        elif start <= m < roster[i + 1]:
+        elif base in ABSENCE_KINDS and start <= m < roster[i + 1]:
             absence = ON_SICK if base == SICK else ON_LEAVE
     if absence:
         return absence  # a planned shift does not stand against sickness or leave since
@@ -220,7 +221,7 @@ def status_at(
         return shift
     if not has_roster_near(roster, m, coverage_minutes):
         return UNKNOWN
-    if day_end > day_start and covered(roster, minute(day_start), minute(day_end), DUTY_KINDS):
+    if day_end > day_start and covered(roster, minute(day_start), minute(day_end), WORK_KINDS):
         return OFF_DUTY
     return REST_DAY
 
@@ -279,7 +280,7 @@ def last_duty_end(roster: array[int], before: float) -> int | None:
         if roster[i] >= before:
             break
         end = roster[i + 1]
-        if end > before or roster[i + 2] & KIND_MASK not in DUTY_KINDS:
+        if end > before or roster[i + 2] & KIND_MASK not in WORK_KINDS:
             continue
         if best is None or end > best:
             best = end

@@ -4,12 +4,11 @@ the peer group.
 One `river.anomaly.HalfSpaceTrees` per peer group (30 trees of height 8, see defaults.toml;
 never one per officer), seeded from the core seed and the group name. Each closed day's
 vectors are scored first and learnt afterwards, both in officer-id order, so no vector is
-scored by a model that has seen it or its day's peers. The model sees the integrity-relevant
-side of a day (exports, systems new to the officer, entries to sensitive zones, denials,
-off-duty use, watch-listed look-ups, site changes, modifications, the share of searches
-without a case), log-scaled into [0, 1] (HalfSpaceTrees splits a fixed box). A day is
-reported when the anomaly score reaches `threshold` once the model has passed
-`warmup_windows` windows.
+scored by a model that has seen it or its day's peers. The model sees the side of a day no
+other detector judges (exports and prints, systems the peer group hardly ever uses, entries
+to sensitive zones, denied badges, site changes, record modifications), log-scaled into
+[0, 1] (HalfSpaceTrees splits a fixed box). A day is reported when the anomaly score reaches
+`threshold` once the model has passed `warmup_windows` windows.
 
 Examples
 --------
@@ -41,29 +40,48 @@ from detectors.messages import DayVector, Finding, tidy
 # log-scaled: feature -> the count at which the scaled value reaches 1.
 CAPS = {
     "exports": 50.0,  # exports and prints of records
-    "new_systems": 3.0,  # systems this officer has never been seen to use
+    "rare_systems": 3.0,  # systems the peer group hardly ever uses (see `rare_systems`)
     "sensitive_entries": 10.0,  # entries to property stores and other level-4+ zones
     "denied": 30.0,
-    "offduty": 100.0,  # system use outside rostered duty
-    "watchlisted": 5.0,
     "site_changes": 10.0,
     "modify": 50.0,
 }
+# Left out on purpose, because a detector of their own judges them with more context: use
+# outside rostered duty (claims for it arrive later), the share of searches without a case,
+# watch-listed look-ups, look-up volume.
+
+
+# A system used on fewer than this share of a peer group's days is rare for that group (a
+# system "the role never uses"); judged once the group has this many days behind it.
+RARE_SYSTEM_SHARE = 0.01
+RARE_SYSTEM_AFTER = 50
+
+
+def rare_systems(model: Mapping[str, Any], mask: int) -> int:
+    """How many of the systems in `mask` the peer group hardly ever uses.
+
+    >>> model = {"vectors": 100, "systems": [0] * 31 + [100]}
+    >>> rare_systems(model, 1 << 31), rare_systems(model, 1 | 1 << 31)
+    (0, 1)
+    """
+    seen = model["vectors"]
+    if seen < RARE_SYSTEM_AFTER or not mask:
+        return 0
+    counts = model["systems"]
+    return sum(1 for bit in range(32) if mask >> bit & 1 and counts[bit] < RARE_SYSTEM_SHARE * seen)
 
 
 def scaled(features: Mapping[str, float]) -> dict[str, float]:
     """The vector as HalfSpaceTrees sees it: every feature in [0, 1].
 
-    >>> x = scaled({"exports": 50.0, "searches": 10.0, "searches_nocase": 5.0})
-    >>> x["exports"], x["nocase_share"]
-    (1.0, 0.5)
+    >>> x = scaled({"exports": 50.0, "denied": 1.0})
+    >>> x["exports"], round(x["denied"], 3), x["modify"]
+    (1.0, 0.202, 0.0)
     """
     x = {
         name: min(math.log1p(max(features.get(name, 0.0), 0.0)) / math.log1p(cap), 1.0)
         for name, cap in CAPS.items()
     }
-    searches = features.get("searches", 0.0)
-    x["nocase_share"] = features.get("searches_nocase", 0.0) / searches if searches else 0.0
     return x
 
 
@@ -91,7 +109,8 @@ class UnusualDayDetector(PeerDetector):
             limits=self.limits,
             seed=seed,
         )
-        return {"trees": trees, "seen": 0}
+        # Per system bit, the group's days that used it: what "rare for the role" is judged by.
+        return {"trees": trees, "seen": 0, "vectors": 0, "systems": [0] * 32}
 
     def score(self, model: Any, vectors: Sequence[DayVector]) -> list[Finding]:
         if model["seen"] < self.warmup:
@@ -99,13 +118,12 @@ class UnusualDayDetector(PeerDetector):
         trees = model["trees"]
         found = []
         for v in vectors:
-            s = trees.score_one(scaled(v.features))
+            features = {**v.features, "rare_systems": rare_systems(model, _mask(v))}
+            s = trees.score_one(scaled(features))
             if s < self.threshold:
                 continue
             # What the model saw, in the officer's own numbers (non-zero only).
-            seen = {name: v.features[name] for name in CAPS if v.features.get(name)}
-            if v.features.get("searches"):
-                seen["nocase_share"] = tidy(v.features["searches_nocase"] / v.features["searches"])
+            seen = {name: features[name] for name in CAPS if features.get(name)}
             # The day's notable events (exports and prints, entries to sensitive zones), or
             # its last event when nothing stood out on its own.
             evidence = v.evidence.get("notable") or v.evidence.get("last", ())
@@ -133,6 +151,19 @@ class UnusualDayDetector(PeerDetector):
     def learn(self, model: Any, vectors: Sequence[DayVector]) -> Any:
         trees = model["trees"]
         for v in vectors:
-            trees.learn_one(scaled(v.features))
+            features = {**v.features, "rare_systems": rare_systems(model, _mask(v))}
+            trees.learn_one(scaled(features))
+        # Usage counts only after the day has been scored and learnt, in the same order.
+        counts = model["systems"]
+        for v in vectors:
+            mask = _mask(v)
+            for bit in range(32):
+                if mask >> bit & 1:
+                    counts[bit] += 1
+        model["vectors"] += len(vectors)
         model["seen"] += len(vectors)
         return model
+
+
+def _mask(vector: DayVector) -> int:
+    return int(vector.features.get("systems_mask", 0.0))

@@ -1,9 +1,11 @@
 """`concurrent_presence`: active in two places at once: badged at one site while a workstation
 at another site is in use.
 
-A badge and a workstation event at different sites closer in time than the fastest journey
-between them (as in `impossible_travel`) cannot both be the officer's own: a shared login or a
-lent badge. In-car terminals and remote laptops carry no site and are never compared.
+A badge and a workstation event at different sites, at most `max_minutes_apart` apart ("at
+once") and closer in time than the fastest journey between them (as in `impossible_travel`),
+cannot both be the officer's own: a shared login or a lent badge. In-car terminals and remote
+laptops carry no site and are never compared. (A badge far away an hour after the desk was
+last used is a journey question: `impossible_travel` asks it of consecutive badges.)
 
 Examples
 --------
@@ -36,6 +38,7 @@ class ConcurrentPresenceRule(OfficerRule):
         self.speed = settings.num("max_speed_kmh")
         self.overhead = settings.num("overhead_minutes") * 60.0
         self.min_km = settings.num("min_distance_km")
+        self.window = settings.num("max_minutes_apart") * 60.0
 
     def _check(
         self,
@@ -50,7 +53,7 @@ class ConcurrentPresenceRule(OfficerRule):
         if there is None or there[1] == here:
             return None
         gap = t - there[0]
-        if gap < 0:
+        if gap < 0 or gap > self.window:
             return None
         km = self.env.reference.distance_km(here, there[1])
         if km is None or km < self.min_km:

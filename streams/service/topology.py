@@ -25,11 +25,17 @@ OFFICER_TABLES = ("officer-state", "officer-clock")
 PEER_TABLES = ("peer-stage", "peer-vectors", "peer-clock")
 
 
+# The peer stage's checkpoint holds pickled River models (HalfSpaceTrees take ~1 MB each),
+# past Kafka's default 1 MB message limit.
+LARGE_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int
     compacted: bool
+    max_message_bytes: int | None = None
 
 
 def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
@@ -49,7 +55,12 @@ def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
     specs.append(TopicSpec(settings.topic(BY_OFFICER_ENTITY), n, False))
     specs.append(TopicSpec(settings.topic(PEER_ENTITY), n, False))
     specs += [
-        TopicSpec(f"{settings.app_id}-{table}-changelog", n, True)
+        TopicSpec(
+            f"{settings.app_id}-{table}-changelog",
+            n,
+            True,
+            LARGE_MESSAGE_BYTES if table == PEER_TABLES[0] else None,
+        )
         for table in (*OFFICER_TABLES, *PEER_TABLES)
     ]
     return specs
@@ -75,7 +86,7 @@ def ensure_topics(settings: ServiceSettings, admin_config: dict[str, object]) ->
                 spec.name,
                 spec.partitions,
                 settings.replication_factor,
-                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+                topic_configs=_topic_configs(spec),
             )
             for spec in missing
         ]
@@ -97,3 +108,12 @@ def ensure_topics(settings: ServiceSettings, admin_config: dict[str, object]) ->
         return [spec.name for spec in missing]
     finally:
         admin.close()
+
+
+def _topic_configs(spec: TopicSpec) -> dict[str, str]:
+    configs: dict[str, str] = {}
+    if spec.compacted:
+        configs["cleanup.policy"] = "compact"
+    if spec.max_message_bytes is not None:
+        configs["max.message.bytes"] = str(spec.max_message_bytes)
+    return configs

@@ -22,6 +22,7 @@ import logging
 import math
 import struct
 import time
+import zlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +52,7 @@ from streams.service.topology import (
     ALERT_ENTITIES,
     BY_OFFICER_ENTITY,
     INPUT_ENTITIES,
+    LARGE_MESSAGE_BYTES,
     OFFICER_TABLES,
     PEER_ENTITY,
     PEER_TABLES,
@@ -121,6 +123,7 @@ class WatchfloorWorker:
             # A few milliseconds of linger lets the many small internal messages share
             # produce requests; sending each alone cost most of the worker's time.
             producer_linger=0.005,
+            producer_max_request_size=LARGE_MESSAGE_BYTES,
         )
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
         self.input_topic = self.app.topic(
@@ -406,16 +409,26 @@ class WatchfloorWorker:
         """
         key = f"sources-{p}".encode()
         raw = self.officer_clocks.get(key)
-        sources: dict[str, list[Any]] = orjson.loads(raw) if raw else {}
+        # Every input partition is known from the start: one not heard from yet holds the
+        # watermark back (until it sends events, or the idle heartbeat says it has none).
+        sources: dict[str, list[Any]] = (
+            orjson.loads(raw)
+            if raw
+            else {
+                f"{self.settings.topic(entity)}/{partition}": [None, False]
+                for entity in INPUT_ENTITIES
+                for partition in range(self.partitions)
+            }
+        )
         name = source or "?"
         newest, _ = sources.get(name, (None, False))
         if not math.isinf(t):
             newest = t if newest is None else max(newest, t)
         sources[name] = [newest, idle]
         self.officer_clocks[key] = orjson.dumps(sources)
-        busy = [float(v[0]) for v in sources.values() if not v[1] and v[0] is not None]
+        busy = [v[0] for v in sources.values() if not v[1]]
         if busy:
-            return min(busy)
+            return -math.inf if any(v is None for v in busy) else float(min(busy))
         known = [float(v[0]) for v in sources.values() if v[0] is not None]
         return max(known) if known else -math.inf
 
@@ -557,7 +570,7 @@ class WatchfloorWorker:
                         if bytes(k).startswith(f"{q}|{day}|{group}|".encode())
                     ]:
                         del self.peer_vectors[vkey]
-                self.peer_stages[f"stage-{q}".encode()] = _models_only(stage)
+                self.peer_stages[f"stage-{q}".encode()] = zlib.compress(_models_only(stage), 1)
                 marker = wire.encode_marker(horizon, q)
                 for target in range(self.partitions):
                     await self.by_officer.send(
@@ -586,7 +599,7 @@ class WatchfloorWorker:
             stage = (
                 PeerGroupStage(self.config)
                 if raw is None
-                else PeerGroupStage.restore(raw, self.config)
+                else PeerGroupStage.restore(zlib.decompress(raw), self.config)
             )
             prefix = f"{q}|".encode()
             for key, value in sorted(self.peer_vectors.items()):

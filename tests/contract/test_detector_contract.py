@@ -42,7 +42,7 @@ NAMES = sorted(REGISTRY)
 # Smaller trees than production for speed: the properties checked do not depend on size.
 FAST: dict[str, Any] = {"detectors": {"unusual_day": {"n_trees": 4, "height": 6}}}
 HYPOTHESIS = settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -34,7 +34,7 @@ CONFIG = load_config(
     overrides={"detectors": {"unusual_day": {"n_trees": 4, "height": 5, "window_size": 20}}}
 )
 REFERENCE = Scenario().reference()
-PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

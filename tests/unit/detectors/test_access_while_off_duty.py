@@ -36,8 +36,7 @@ def test_quiet_within_the_grace_periods() -> None:
     assert fired(sc) == []
 
 
-def test_quiet_on_a_night_call_out_while_on_call() -> None:
-    sc = rostered()
+def on_call_weekend(sc: Scenario) -> None:
     sc.roster(
         "P1",
         "duty_changed",
@@ -45,10 +44,22 @@ def test_quiet_on_a_night_call_out_while_on_call() -> None:
         "2026-03-16T08:00",
         at_time="2026-02-20T14:00",
         actor="P9",
-    )
+    )  # 63 hours: an on-call weekend
     sc.badge("P1", "2026-03-14T23:05")
     sc.lookup("P1", "2026-03-14T23:20", site="S1")
+
+
+def test_quiet_on_a_night_call_out_while_on_call_claimed_afterwards() -> None:
+    sc = rostered()
+    on_call_weekend(sc)
+    sc.overtime("P1", "2026-03-14T23:00", "2026-03-15T01:30", at="2026-03-15T02:00", approver=None)
     assert fired(sc) == []
+
+
+def test_being_on_call_is_not_being_on_duty() -> None:
+    sc = rostered()
+    on_call_weekend(sc)  # in at night, and no call-out ever claimed
+    assert fired(sc) == [NAME]
 
 
 def test_quiet_when_a_call_out_claim_arrives_later() -> None:

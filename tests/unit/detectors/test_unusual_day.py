@@ -12,7 +12,9 @@ from detectors.testing import Scenario, alerts_of, fired
 
 NAME = "unusual_day"
 # Toy data: every ordinary day is identical, so a small window and a lower threshold.
-SMALL: dict[str, Any] = {"detectors": {NAME: {"window_size": 30, "threshold": 0.6}}}
+SMALL: dict[str, Any] = {
+    "detectors": {NAME: {"window_size": 30, "threshold": 0.6, "n_trees": 10, "height": 6}}
+}
 
 
 def ordinary_weeks(sc: Scenario) -> None:
@@ -44,7 +46,7 @@ def test_fires_on_a_day_of_bulk_exports_and_store_visits() -> None:
         )
     [alert] = alerts_of(sc, NAME)
     assert alert.explanation.observed["exports"] == 40
-    assert alert.explanation.observed["new_systems"] == 1
+    assert alert.explanation.observed["rare_systems"] == 1
     assert alert.evidence[0].startswith("audit-")
     assert alert.explanation.peer_normal["peer_group"] == "response/constable"
 
