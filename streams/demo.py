@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import subprocess
 import sys
@@ -140,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for child in children:
             _stop(child)
+        # Clients closed above may still retry a connection as the broker goes; that is the
+        # shutdown, not an error worth showing.
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
         if started_broker is not None:
             started_broker.stop()
             say("stopped the local broker it started")
