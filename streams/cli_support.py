@@ -38,3 +38,18 @@ def add_option(
     value = type(raw) if raw is not None else default
     shown = "" if default is None else f", default {default}"
     parser.add_argument(flag, default=value, type=type, help=f"{help} (env {env}{shown})", **kwargs)
+
+
+def resolve_bootstrap(explicit: str | None) -> str:
+    """The broker to use: the flag or environment, else a running local broker."""
+    if explicit:
+        return explicit
+    from streams.local_kafka import LocalKafka
+
+    info = LocalKafka().status()
+    if info is None:
+        raise CommandError(
+            "no broker given: set WATCHFLOOR_KAFKA_BOOTSTRAP or --bootstrap, or start the local "
+            "one with `watchfloor kafka start`"
+        )
+    return info.bootstrap

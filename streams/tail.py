@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from schemas.alerts import Alert
 from schemas.codec import DecodeError, decode_alert
 from schemas.topics import DEFAULT_PREFIX
-from streams.cli_support import CommandError, add_option
+from streams.cli_support import CommandError, add_option, resolve_bootstrap
 
 CATEGORIES = ("integrity", "welfare")
 
@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bootstrap = args.bootstrap or _local_bootstrap()
+    bootstrap = resolve_bootstrap(args.bootstrap)
     categories = CATEGORIES if args.category == "all" else (args.category,)
     topics = [f"{args.topic_prefix}.alerts.{category}.v1" for category in categories]
     printed = 0
@@ -184,15 +184,3 @@ def format_alert(alert: Alert) -> str:
 
 def print_readable(alert: Alert, out: TextIO) -> None:
     print(format_alert(alert), file=out, flush=True)
-
-
-def _local_bootstrap() -> str:
-    from streams.local_kafka import LocalKafka
-
-    info = LocalKafka().status()
-    if info is None:
-        raise CommandError(
-            "no broker given: set WATCHFLOOR_KAFKA_BOOTSTRAP or --bootstrap, or start the local "
-            "one with `watchfloor kafka start`"
-        )
-    return info.bootstrap

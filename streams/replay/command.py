@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from schemas.topics import DEFAULT_PREFIX
-from streams.cli_support import CommandError, add_option
+from streams.cli_support import CommandError, add_option, resolve_bootstrap
 
 log = logging.getLogger(__name__)
 
@@ -400,8 +400,6 @@ def run_to_kafka(args: argparse.Namespace) -> int:
     end = parse_time(args.end, "--to") if args.end else None
     if start is not None and end is not None and end <= start:
         _usage(args, "--to must be later than --from")
-    from streams.service.command import resolve_bootstrap
-
     bootstrap = resolve_bootstrap(args.bootstrap)
     options = PublishOptions(
         inputs=tuple(Path(p) for p in args.inputs),

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from streams.cli_support import CommandError, add_option
+from streams.cli_support import CommandError, add_option, resolve_bootstrap
 from streams.service.settings import DEFAULT_PARTITIONS, ServiceSettings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -100,21 +100,6 @@ def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
         )
     except SettingsError as error:
         raise CommandError(f"refusing to start: {error}") from error
-
-
-def resolve_bootstrap(explicit: str | None) -> str:
-    """The broker to use: the flag or environment, else a running local broker."""
-    if explicit:
-        return explicit
-    from streams.local_kafka import LocalKafka
-
-    info = LocalKafka().status()
-    if info is None:
-        raise CommandError(
-            "no broker given: set WATCHFLOOR_KAFKA_BOOTSTRAP or --bootstrap, or start the local "
-            "one with `watchfloor kafka start`"
-        )
-    return info.bootstrap
 
 
 def check_broker(bootstrap: str) -> None:

@@ -23,7 +23,6 @@ PEER_DONE = b"peer-done"
 VECTOR = b"vector"
 ADVANCED = b"advanced"
 
-_TIME = struct.Struct("<d")
 _MARKER = struct.Struct("<di")
 
 
@@ -37,19 +36,6 @@ def kind_of(headers: Sequence[tuple[str, bytes]] | None) -> bytes:
         if name == KIND_HEADER:
             return bytes(value)
     return EVENT
-
-
-def encode_time(t: float) -> bytes:
-    """
-    >>> decode_time(encode_time(1.5))
-    1.5
-    """
-    return _TIME.pack(t)
-
-
-def decode_time(data: bytes) -> float:
-    value: float = _TIME.unpack(data)[0]
-    return value
 
 
 def encode_marker(t: float, source_partition: int) -> bytes:

@@ -5,7 +5,6 @@ Flags win over `WATCHFLOOR_*` environment variables, which win over the defaults
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -70,9 +69,3 @@ class ServiceSettings:
     @property
     def store_url(self) -> str:
         return "rocksdb://" if self.store == "rocksdb" else "memory://"
-
-
-def bootstrap_from_environment() -> str | None:
-    """`WATCHFLOOR_KAFKA_BOOTSTRAP` when set and not blank."""
-    value = os.environ.get("WATCHFLOOR_KAFKA_BOOTSTRAP", "").strip()
-    return value or None

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.topics import DEFAULT_PREFIX
-from streams.cli_support import CommandError, add_option, env_default
+from streams.cli_support import CommandError, add_option, env_default, resolve_bootstrap
 from streams.simulator.engine import LOOKAHEAD, Settings, Simulation
 
 log = logging.getLogger("watchfloor.simulate")
@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 def _to_kafka(settings: Settings, args: argparse.Namespace) -> int:
     from streams.simulator.publish import kafka_producer, publish
 
-    bootstrap = args.bootstrap or _local_bootstrap()
+    bootstrap = resolve_bootstrap(args.bootstrap)
     try:
         producer = kafka_producer(bootstrap)
     except Exception as error:  # kafka-python raises several unrelated types when unreachable
@@ -182,15 +182,3 @@ def _to_kafka(settings: Settings, args: argparse.Namespace) -> int:
             close(timeout=10)
     log.info("published %d events to %s", sent, bootstrap)
     return 0
-
-
-def _local_bootstrap() -> str:
-    from streams.local_kafka import LocalKafka
-
-    info = LocalKafka().status()
-    if info is None:
-        raise CommandError(
-            "no broker given: set WATCHFLOOR_KAFKA_BOOTSTRAP or --bootstrap, or start the local "
-            "one with `watchfloor kafka start`"
-        )
-    return info.bootstrap
