@@ -70,12 +70,12 @@ from detectors.state import (
     D_EXPORTS,
     D_FIRST,
     D_LAST,
+    D_LOGINS,
     D_LOOKUPS,
     D_MAXZONE,
     D_MODIFY,
     D_NEWSYS,
     D_NOCASE,
-    D_OFFDUTY,
     D_PRINTS,
     D_SEARCH_NOCASE,
     D_SEARCHES,
@@ -457,13 +457,8 @@ class Core:
                 state.keep_id("notable", e.event_id)
             elif action == "modify":
                 counts[D_MODIFY] += 1
-            cache = state.status_cache  # Env.status's cache, checked inline on this hot path
-            if cache is not None and cache[0] <= t < cache[1]:
-                status = cache[2]
-            else:
-                status = self.env.status(state, t)
-            if status >= rost.OFF_DUTY:
-                counts[D_OFFDUTY] += 1
+            elif action == "login":
+                counts[D_LOGINS] += 1
         ws = e.workstation_id
         site = e.site_id
         if action == "login" or action == "logout":  # noqa: PLR1714 - two string compares

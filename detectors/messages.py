@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -33,7 +33,7 @@ from detectors.clock import utc
 from detectors.config import Category, DetectorSettings
 from schemas.alerts import Alert, AlertWindow, Explanation, Risk, RiskContribution
 
-ALERT_SCHEMA_VERSION = 1
+ALERT_SCHEMA_VERSION: Literal[1] = 1
 
 Details = Mapping[str, Any]
 
@@ -147,7 +147,7 @@ def build_alert(
         ),
         risk=risk,
         config_hash=config_hash,
-        schema_version=1,  # ALERT_SCHEMA_VERSION
+        schema_version=ALERT_SCHEMA_VERSION,
     )
 
 

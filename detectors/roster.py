@@ -123,19 +123,6 @@ def remove_nearest(roster: array[int], start: int, kinds: frozenset[int], within
     return True
 
 
-def remove_starting(roster: array[int], start: int, end: int, kinds: frozenset[int]) -> int:
-    """Remove intervals of `kinds` starting within [start, end) (a local day's duty)."""
-    removed = 0
-    i = 0
-    while i < len(roster):
-        if roster[i + 2] & KIND_MASK in kinds and start <= roster[i] < end:
-            del roster[i : i + 3]
-            removed += 1
-        else:
-            i += 3
-    return removed
-
-
 def end_open(roster: array[int], kind: int, at: int, end: int) -> bool:
     """Set the end of the `kind` interval that covers minute `at` (e.g. a sickness ends)."""
     best = -1

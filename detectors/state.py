@@ -46,7 +46,7 @@ D_NOCASE = 4  # searches and views without a case reference
 D_EXPORTS = 5  # exports and prints
 D_MODIFY = 6  # record modifications
 D_MAXZONE = 7  # most sensitive zone level entered
-D_OFFDUTY = 8  # events outside rostered duty (with grace)
+D_LOGINS = 8  # system log-ins
 D_FIRST = 9  # first activity, hours after local midnight
 D_LAST = 10  # last activity, hours after local midnight
 D_SITES = 11  # site changes between consecutive events (a cheap "distinct sites")
@@ -66,7 +66,7 @@ DAY_FEATURES = (
     "exports",
     "modify",
     "max_zone",
-    "offduty",
+    "logins",
     "first_hour",
     "last_hour",
     "site_changes",
