@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "streams.service.command",
     "streams.replay.command",
     "streams.simulator.command",
+    "streams.reveal",
+    "streams.check",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -19,7 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from streams.cli_support import CommandError, add_option
+from streams.cli_support import (
+    CommandError,
+    add_kafka_security_options,
+    add_option,
+    kafka_security_from,
+)
+from streams.connection import KafkaSecurity, SecurityConfigError, describe_failure
 from streams.local_kafka import LocalKafka, LocalKafkaError, free_port, metadata_request
 
 DEMO_PREFIX = "watchfloor-demo"
@@ -65,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=float,
         help="stop after this many seconds instead of waiting for Ctrl-C",
     )
+    add_kafka_security_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -73,25 +81,40 @@ def run(args: argparse.Namespace) -> int:
     children: list[subprocess.Popen[bytes]] = []
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    security = kafka_security_from(args)
+    if not args.bootstrap and security.protocol != "PLAINTEXT":
+        raise CommandError(
+            "refusing to start: Kafka security options need --bootstrap; the local broker the "
+            "demo starts listens in plain text on loopback only"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="watchfloor-demo-"))
     try:
         bootstrap: str = args.bootstrap or ""
-        if not bootstrap:
+        if bootstrap:
+            try:
+                security.check(bootstrap)
+            except SecurityConfigError as error:
+                raise CommandError(f"refusing to start: {error}") from error
+        else:
             broker = LocalKafka()
             was_running = broker.status() is not None
             bootstrap = broker.start().bootstrap
             started_broker = None if was_running else broker
         try:
-            metadata_request(bootstrap, timeout_s=10.0)
+            metadata_request(bootstrap, timeout_s=10.0, security=security)
         except Exception as error:
-            raise CommandError(f"the broker at {bootstrap} does not answer: {error}") from error
+            raise CommandError(
+                f"the broker at {bootstrap} does not answer: {describe_failure(error)}"
+            ) from error
         say(f"Kafka ready at {bootstrap}")
 
         from streams.service.settings import ServiceSettings
         from streams.service.topology import ensure_topics
 
-        settings = ServiceSettings(bootstrap=bootstrap, topic_prefix=DEMO_PREFIX, partitions=4)
-        ensure_topics(settings, {"bootstrap_servers": bootstrap})
+        settings = ServiceSettings(
+            bootstrap=bootstrap, topic_prefix=DEMO_PREFIX, partitions=4, security=security
+        )
+        ensure_topics(settings)
         web_port = free_port()
         common = ["--bootstrap", bootstrap, "--topic-prefix", DEMO_PREFIX]
         worker_log = workdir / "worker.log"
@@ -112,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
                     str(web_port),
                 ],
                 worker_log,
+                security,
             )
         )
         say(f"worker starting; metrics at http://127.0.0.1:{web_port}/metrics (log {worker_log})")
@@ -129,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
                     "0.5",
                 ],
                 workdir / "simulator.log",
+                security,
             )
         )
         say(f"streaming a simulated force of {args.officers} officers at {args.rate:.0f} events/s")
@@ -154,10 +179,22 @@ def say(text: str) -> None:
     print(f"watchfloor demo: {text}", file=sys.stderr, flush=True)
 
 
-def _spawn(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    arguments: list[str], log_path: Path, security: KafkaSecurity
+) -> subprocess.Popen[bytes]:
+    # The children get the security settings in their environment (never on a command line
+    # that `ps` shows), replacing any the demo read, so a password file and the password it
+    # held are never both set.
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("WATCHFLOOR_KAFKA_SECURITY_", "WATCHFLOOR_KAFKA_SASL_"))
+        and not name.startswith("WATCHFLOOR_KAFKA_SSL_")
+    }
     with open(log_path, "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "streams.cli", *arguments],
+            env={**inherited, **security.environment()},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -188,7 +225,10 @@ def _print_alerts(
 
     topics = [settings.topic("alerts.integrity"), settings.topic("alerts.welfare")]
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+        bootstrap_servers=bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+        **settings.security.kafka_python(),
     )
     ends = None if duration is None else time.monotonic() + duration
     try:

@@ -5,6 +5,10 @@ The broker jars are resolved from Maven Central by the machine's Maven, from the
 formats KRaft storage, launches one combined broker+controller JVM bound to 127.0.0.1, waits
 until a real metadata request succeeds, and records port, pid and log file in a state directory.
 `stop` stops that process by its recorded pid only.
+
+A test can add listeners with other security protocols (SASL_SSL, say), their properties, and
+SCRAM users created when storage is formatted; the PLAINTEXT listener on loopback stays, and
+without extras the broker is exactly the one `watchfloor kafka start` runs.
 """
 
 from __future__ import annotations
@@ -20,10 +24,15 @@ import socket
 import subprocess
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kafka.errors import KafkaConfigurationError, KafkaError
+
+if TYPE_CHECKING:
+    from streams.connection import KafkaSecurity
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,18 @@ class LocalKafkaError(Exception):
 
 
 @dataclass(frozen=True)
+class ScramUser:
+    """A SCRAM credential written into KRaft storage when it is formatted."""
+
+    name: str
+    password: str
+    mechanism: str = "SCRAM-SHA-512"
+
+    def __repr__(self) -> str:
+        return f"ScramUser(name={self.name!r}, mechanism={self.mechanism!r})"
+
+
+@dataclass(frozen=True)
 class BrokerInfo:
     """What `start` records about a running broker."""
 
@@ -60,10 +81,16 @@ class BrokerInfo:
     log_file: str
     data_dir: str
     version: str
+    # Extra listeners by name, with their ports (none for `watchfloor kafka start`).
+    listeners: dict[str, int] = field(default_factory=dict)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def bootstrap_of(self, listener: str) -> str:
+        """The bootstrap address of an extra listener."""
+        return f"127.0.0.1:{self.listeners[listener]}"
 
 
 def default_cache_dir() -> Path:
@@ -128,6 +155,10 @@ class LocalKafka:
     >>> broker = LocalKafka(state_dir=Path("/nonexistent/watchfloor-doctest"))
     >>> broker.status() is None
     True
+
+    `listeners` adds named listeners (name -> security protocol, e.g. ``{"SECURE":
+    "SASL_SSL"}``) on free loopback ports; `properties` adds to or overrides the broker's
+    properties (e.g. ``listener.name.secure.*``); `scram_users` are created at format time.
     """
 
     def __init__(
@@ -136,7 +167,16 @@ class LocalKafka:
         cache_dir: Path | None = None,
         state_dir: Path | None = None,
         version: str = KAFKA_VERSION,
+        listeners: Mapping[str, str] | None = None,
+        properties: Mapping[str, str] | None = None,
+        scram_users: Sequence[ScramUser] = (),
     ) -> None:
+        self.extra_listeners = dict(listeners or {})
+        reserved = {"PLAINTEXT", "CONTROLLER"} & {name.upper() for name in self.extra_listeners}
+        if reserved:
+            raise LocalKafkaError(f"listener names {sorted(reserved)} are taken by the launcher")
+        self.extra_properties = dict(properties or {})
+        self.scram_users = tuple(scram_users)
         self.version = version
         self.cache_dir = cache_dir or default_cache_dir()
         self.state_dir = (state_dir or default_state_dir()) / "kafka"
@@ -232,12 +272,12 @@ class LocalKafka:
         java = _require_tool("java")
         jars = self.ensure_jars()
         broker_port = port or free_port()
-        controller_port = free_port()
-        while controller_port == broker_port:
-            controller_port = free_port()
+        taken = {broker_port}
+        controller_port = _another_free_port(taken)
+        listener_ports = {name: _another_free_port(taken) for name in self.extra_listeners}
 
         self._log_file.parent.mkdir(parents=True, exist_ok=True)
-        self._write_config(broker_port, controller_port)
+        self._write_config(broker_port, controller_port, listener_ports)
         classpath = f"{jars}/*"
         jvm = [
             java,
@@ -266,6 +306,7 @@ class LocalKafka:
             log_file=str(self._log_file),
             data_dir=str(self._data_dir),
             version=self.version,
+            listeners=listener_ports,
         )
         self._state_file.write_text(json.dumps(asdict(info), indent=2))
         try:
@@ -299,19 +340,27 @@ class LocalKafka:
             )
         self._state_file.unlink(missing_ok=True)
 
-    def _write_config(self, broker_port: int, controller_port: int) -> None:
+    def _write_config(
+        self, broker_port: int, controller_port: int, listener_ports: Mapping[str, int]
+    ) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        extra = "".join(f",{name}://127.0.0.1:{port}" for name, port in listener_ports.items())
+        protocols = "".join(f",{name}:{self.extra_listeners[name]}" for name in listener_ports)
         settings = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
             "listeners": (
                 f"PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}"
+                + extra
             ),
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{broker_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{broker_port}" + extra,
             "controller.listener.names": "CONTROLLER",
+            # The broker talks to itself in plain text on loopback; only clients need security.
             "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": (
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + protocols
+            ),
             "log.dirs": str(self._data_dir),
             # One node: every internal topic must accept a replication factor of one.
             "offsets.topic.replication.factor": "1",
@@ -326,6 +375,7 @@ class LocalKafka:
             "num.partitions": "1",
             "auto.create.topics.enable": "true",
             "log.retention.hours": "168",
+            **self.extra_properties,
         }
         self._config_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         self._log_config_file.write_text(
@@ -349,6 +399,16 @@ class LocalKafka:
         if (self._data_dir / "meta.properties").exists():
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # KRaft keeps SCRAM credentials in its metadata log, so they can be created here,
+        # before the broker runs, instead of through an admin client afterwards.
+        scram = [
+            argument
+            for user in self.scram_users
+            for argument in (
+                "--add-scram",
+                f"{user.mechanism}=[name={user.name},password={user.password}]",
+            )
+        ]
         result = subprocess.run(
             [
                 *jvm,
@@ -359,6 +419,7 @@ class LocalKafka:
                 cluster_id,
                 "-c",
                 str(self._config_file),
+                *scram,
             ],
             capture_output=True,
             text=True,
@@ -413,20 +474,46 @@ class LocalKafka:
         _reap(pid)
 
 
-def metadata_request(bootstrap: str, timeout_s: float = 5.0) -> list[int]:
-    """Ask `bootstrap` for cluster metadata; returns the broker ids. Raises when unanswered."""
+def metadata_request(
+    bootstrap: str, timeout_s: float = 5.0, security: KafkaSecurity | None = None
+) -> list[int]:
+    """Ask `bootstrap` for cluster metadata; returns the broker ids. Raises when unanswered.
+
+    Within `timeout_s`: a rejected password or an untrusted certificate raises
+    `streams.connection.BrokerAccessError` naming that reason.
+    """
     from kafka import KafkaAdminClient
 
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap,
-        request_timeout_ms=int(timeout_s * 1000),
-        client_id="watchfloor-probe",
-    )
+    from streams.connection import BrokerAccessError, client_failures, failure_reason
+
+    with client_failures() as logged:
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap,
+                request_timeout_ms=int(timeout_s * 1000),
+                bootstrap_timeout_ms=int(timeout_s * 1000),
+                client_id="watchfloor-probe",
+                **(security.kafka_python() if security is not None else {}),
+            )
+        except KafkaError as error:
+            reason = failure_reason(error, logged)
+            if reason == str(error):
+                raise
+            raise BrokerAccessError(reason) from error
     try:
         cluster = admin.describe_cluster()
     finally:
         admin.close()
     return [int(broker["broker_id"]) for broker in cluster["brokers"]]
+
+
+def _another_free_port(taken: set[int]) -> int:
+    """A free port not in `taken` (which it joins)."""
+    port = free_port()
+    while port in taken:
+        port = free_port()
+    taken.add(port)
+    return port
 
 
 def _accepts_connections(port: int) -> bool:

@@ -11,12 +11,20 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from schemas.alerts import Alert
 from schemas.codec import DecodeError, decode_alert
 from schemas.topics import DEFAULT_PREFIX
-from streams.cli_support import CommandError, add_option, resolve_bootstrap
+from streams.cli_support import (
+    CommandError,
+    add_kafka_security_options,
+    add_option,
+    resolve_connection,
+)
+
+if TYPE_CHECKING:
+    from streams.connection import KafkaSecurity
 
 CATEGORIES = ("integrity", "welfare")
 
@@ -63,17 +71,22 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=None,
         help="stop after this many seconds without a new alert",
     )
+    add_kafka_security_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    bootstrap = resolve_bootstrap(args.bootstrap)
+    bootstrap, security = resolve_connection(args)
     categories = CATEGORIES if args.category == "all" else (args.category,)
     topics = [f"{args.topic_prefix}.alerts.{category}.v1" for category in categories]
     printed = 0
     try:
         for raw in follow(
-            bootstrap, topics, from_beginning=args.from_beginning, idle_timeout=args.idle_timeout
+            bootstrap,
+            topics,
+            from_beginning=args.from_beginning,
+            idle_timeout=args.idle_timeout,
+            security=security,
         ):
             try:
                 alert = decode_alert(raw)
@@ -100,10 +113,13 @@ def follow(
     *,
     from_beginning: bool = False,
     idle_timeout: float | None = None,
+    security: KafkaSecurity | None = None,
 ) -> Iterator[bytes]:
     """Yield raw committed messages from every partition of `topics`, oldest first per partition."""
     from kafka import KafkaConsumer, TopicPartition
     from kafka.errors import KafkaError
+
+    from streams.connection import describe_failure
 
     try:
         consumer = KafkaConsumer(
@@ -112,13 +128,21 @@ def follow(
             enable_auto_commit=False,
             client_id="watchfloor-tail",
             request_timeout_ms=30_000,
+            **(security.kafka_python() if security is not None else {}),
         )
     except KafkaError as error:
-        raise CommandError(f"no Kafka broker answers at {bootstrap}: {error}") from error
+        raise CommandError(
+            f"no Kafka broker answers at {bootstrap}: {describe_failure(error)}"
+        ) from error
     try:
         partitions: list[Any] = []
         for topic in topics:
-            ids = consumer.partitions_for_topic(topic)
+            try:
+                ids = consumer.partitions_for_topic(topic)
+            except KafkaError as error:
+                raise CommandError(
+                    f"no Kafka broker answers at {bootstrap}: {describe_failure(error)}"
+                ) from error
             if not ids:
                 raise CommandError(
                     f"topic {topic} does not exist at {bootstrap}; is the service running?"

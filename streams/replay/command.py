@@ -24,7 +24,14 @@ from typing import Any
 import orjson
 
 from schemas.topics import DEFAULT_PREFIX
-from streams.cli_support import CommandError, add_option, resolve_bootstrap
+from streams.cli_support import (
+    CommandError,
+    add_kafka_security_options,
+    add_option,
+    add_pseudonym_options,
+    pseudonymiser_from,
+    resolve_connection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +186,8 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=True if shown in _TRUE else False if shown in _FALSE else None,
         help="show the progress bar (env WATCHFLOOR_PROGRESS; default: when stderr is a terminal)",
     )
+    add_pseudonym_options(parser)
+    add_kafka_security_options(parser)
     parser.set_defaults(handler=run_replay, parser=parser)
 
 
@@ -301,6 +310,7 @@ def _default_dead_letter(out: str) -> Path:
 
 def run_replay(args: argparse.Namespace) -> int:
     from detectors.config import ConfigError, load_config
+    from streams.pseudonym import pseudonymised_factory
     from streams.replay.checkpoint import CheckpointError
     from streams.replay.engine import pipeline_factory
     from streams.replay.inputs import InputError
@@ -327,6 +337,13 @@ def run_replay(args: argparse.Namespace) -> int:
         loaded = load_reference(Path(args.reference) if args.reference else None)
     except InputError as error:
         raise CommandError(str(error)) from error
+    # With a key, ids are pseudonymised exactly as the live worker does (streams.pseudonym).
+    pseudonyms = pseudonymiser_from(args)
+    make_engine: Any = pipeline_factory(
+        config, loaded.reference if pseudonyms is None else pseudonyms.reference(loaded.reference)
+    )
+    if pseudonyms is not None:
+        make_engine = pseudonymised_factory(make_engine, pseudonyms)
     options = ReplayOptions(
         inputs=tuple(Path(p) for p in args.inputs),
         out=None if args.out == "-" else Path(args.out),
@@ -339,13 +356,14 @@ def run_replay(args: argparse.Namespace) -> int:
         identity={
             "config_hash": config.config_hash,
             "reference": [(str(p.resolve()), p.stat().st_size) for p in loaded.files],
+            **({"pseudonym_key": pseudonyms.fingerprint} if pseudonyms is not None else {}),
         },
     )
     try:
         with _stop_on_signals() as stop:
             summary = replay(
                 options,
-                pipeline_factory(config, loaded.reference),
+                make_engine,
                 reference_rejected=loaded.rejected,
                 stop=stop,
             )
@@ -400,7 +418,7 @@ def run_to_kafka(args: argparse.Namespace) -> int:
     end = parse_time(args.end, "--to") if args.end else None
     if start is not None and end is not None and end <= start:
         _usage(args, "--to must be later than --from")
-    bootstrap = resolve_bootstrap(args.bootstrap)
+    bootstrap, security = resolve_connection(args)
     options = PublishOptions(
         inputs=tuple(Path(p) for p in args.inputs),
         dead_letter=Path(args.dead_letter) if args.dead_letter else _default_dead_letter("-"),
@@ -412,9 +430,9 @@ def run_to_kafka(args: argparse.Namespace) -> int:
         end=end,
     )
     try:
-        check_topics(bootstrap, options)
+        check_topics(bootstrap, options, security=security)
         try:
-            producer = kafka_producer(bootstrap)
+            producer = kafka_producer(bootstrap, security)
         # kafka-python raises several unrelated types when the broker is unreachable.
         except Exception as error:
             raise PublishError(f"cannot connect to Kafka at {bootstrap}: {error}") from error

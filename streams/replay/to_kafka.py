@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from schemas.topics import DEFAULT_PREFIX
+from streams.connection import KafkaSecurity, describe_failure
 from streams.replay.deadletters import DeadLetterWriter, now_utc
 from streams.replay.inputs import expand_inputs, merge_raw
 from streams.replay.reference import Rejection, reference_records
@@ -297,7 +298,7 @@ def publish(
     return summary
 
 
-def kafka_producer(bootstrap: str) -> Producer:
+def kafka_producer(bootstrap: str, security: KafkaSecurity | None = None) -> Producer:
     """A kafka-python producer that waits for every replica and batches for throughput.
 
     Idempotence keeps each partition's order through retries: the live service relies on the
@@ -314,11 +315,18 @@ def kafka_producer(bootstrap: str) -> Producer:
         max_block_ms=15_000,
         request_timeout_ms=15_000,
         client_id="watchfloor-replay",
+        **(security.kafka_python() if security is not None else {}),
     )
     return producer
 
 
-def check_topics(bootstrap: str, options: PublishOptions, *, timeout_s: float = 10.0) -> None:
+def check_topics(
+    bootstrap: str,
+    options: PublishOptions,
+    *,
+    timeout_s: float = 10.0,
+    security: KafkaSecurity | None = None,
+) -> None:
     """Fail fast, with what to do, when the broker does not answer or a topic is missing.
 
     Topics are not created here: `watchfloor serve` creates them with the deployment's
@@ -339,13 +347,16 @@ def check_topics(bootstrap: str, options: PublishOptions, *, timeout_s: float = 
             bootstrap_timeout_ms=int(timeout_s * 1000),
             reconnect_backoff_max_ms=1000,
             client_id="watchfloor-replay-probe",
+            **(security.kafka_python() if security is not None else {}),
         )
         try:
             existing = set(admin.list_topics())
         finally:
             admin.close()
     except (KafkaError, OSError) as error:
-        raise PublishError(f"the Kafka broker at {bootstrap} cannot be reached: {error}") from error
+        raise PublishError(
+            f"the Kafka broker at {bootstrap} cannot be reached: {describe_failure(error)}"
+        ) from error
     finally:
         client_log.setLevel(level)
     wanted = [options.topic(e) for e in INPUT_ENTITIES]

@@ -6,13 +6,27 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
-from streams.cli_support import CommandError, add_option, resolve_bootstrap
+from streams.cli_support import (
+    CommandError,
+    add_kafka_security_options,
+    add_option,
+    add_pseudonym_options,
+    check_broker,
+    kafka_security_from,
+    pseudonymiser_from,
+    resolve_bootstrap,
+)
 from streams.service.settings import DEFAULT_PARTITIONS, ServiceSettings, SettingsError
 
 log = logging.getLogger(__name__)
+
+# How long a worker told to stop may take: a clean stop commits its transactions, seconds when
+# the broker answers; past this the broker is taken to be gone.
+STOP_DEADLINE_S = 30.0
 
 
 def add_service_options(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +52,7 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PARTITIONS,
         help="partitions of the topics watchfloor creates",
     )
+    add_kafka_security_options(parser)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -79,10 +94,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     add_option(
         parser,
+        "--web-bind",
+        env="WATCHFLOOR_WEB_BIND",
+        default="127.0.0.1",
+        help="address the web server listens on (0.0.0.0 in a container)",
+    )
+    add_option(
+        parser,
         "--config",
         env="WATCHFLOOR_CONFIG",
         help="detector configuration TOML (defaults built in)",
     )
+    add_pseudonym_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -96,22 +119,30 @@ def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
             state_dir=Path(getattr(args, "state_dir", "watchfloor-data")),
             store=getattr(args, "store", "rocksdb"),
             web_port=getattr(args, "web_port", 6066),
+            web_bind=getattr(args, "web_bind", "127.0.0.1"),
             log_level=(args.log_level or "INFO").upper(),
+            security=kafka_security_from(args),
+            pseudonyms=pseudonymiser_from(args),
         )
     except SettingsError as error:
         raise CommandError(f"refusing to start: {error}") from error
 
 
-def check_broker(bootstrap: str) -> None:
-    """Fail fast and clearly when the broker does not answer, instead of retrying forever."""
-    from kafka.errors import KafkaError
+def _exit_after(seconds: float) -> None:
+    """Leave the process for certain if it has not stopped by itself within `seconds`."""
 
-    from streams.local_kafka import metadata_request
+    def give_up() -> None:
+        log.error(
+            "the worker did not stop within %.0f s (is the broker reachable?); exiting without "
+            "a final commit (uncommitted work is redone on the next start)",
+            seconds,
+        )
+        logging.shutdown()
+        os._exit(1)
 
-    try:
-        metadata_request(bootstrap, timeout_s=10.0)
-    except (KafkaError, OSError) as error:
-        raise CommandError(f"the Kafka broker at {bootstrap} cannot be reached: {error}") from error
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,20 +157,43 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(Path(args.config) if args.config else None)
     except (ConfigError, OSError) as error:
         raise CommandError(f"refusing to start: detector configuration: {error}") from error
-    check_broker(bootstrap)
-    created = ensure_topics(settings, {"bootstrap_servers": bootstrap})
+    check_broker(bootstrap, settings.security)
+    created = ensure_topics(settings)
     if created:
         log.info("created %d topics", len(created))
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    reference = ReferenceData()
+    reference = ReferenceData(settings.pseudonyms)
     offsets = load_to_end(settings, reference)
     log.info(
         "reference data loaded: %d officers, %d sites, %d watch-listed records",
         *(len(reference.records[entity]) for entity in ("officers", "sites", "watchlist")),
     )
-    worker = WatchfloorWorker(settings, config, reference=reference, reference_offsets=offsets)
+    if settings.pseudonyms is not None:
+        log.info("officer ids are pseudonymised (%r)", settings.pseudonyms)
+    worker = WatchfloorWorker(
+        settings,
+        config,
+        reference=reference,
+        reference_offsets=offsets,
+        broker_credentials=settings.security.faust_credentials(),
+    )
 
-    from faust.worker import Worker
+    from faust.worker import Worker as FaustWorker
+
+    class Worker(FaustWorker):
+        # (Named as Faust's own: its log lines, "[^Worker]: Ready" among them, keep their tag.)
+
+        def _schedule_shutdown(self, signal: Any) -> None:
+            # A clean stop commits to the broker; with the broker gone it would wait forever.
+            _exit_after(STOP_DEADLINE_S)
+            super()._schedule_shutdown(signal)
+
+        def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+            # Faust's terminal spinner sets the root logger to DEBUG so that it can spin on
+            # every record: every debug call in Faust then builds a record (a few percent of
+            # the worker's time, measured). Keep the level asked for, and no spinner.
+            self.spinner = None  # (without it, Faust logs "Ready" nowhere)
+            logger.setLevel(level or logging.INFO)
 
     log.info(
         "worker starting: app %s, %d partitions, store %s, web port %d",
@@ -154,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
         Worker(
             worker.app,
             loglevel=settings.log_level.lower(),
+            # Logs go to stderr, as everywhere in watchfloor (Faust's default is stdout).
+            logfile=sys.stderr,
             quiet=True,
             redirect_stdouts=False,
         ).execute_from_commandline()

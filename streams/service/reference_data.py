@@ -18,6 +18,7 @@ from typing import Any
 
 from detectors.reference import Reference
 from schemas.codec import DecodeError, decode_officer, decode_site, decode_watchlist_entry
+from streams.pseudonym import Pseudonymiser
 from streams.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,18 @@ _DECODERS: dict[str, Callable[[bytes], Any]] = {
 }
 
 
-class ReferenceData:
-    """The latest value per key of each reference topic, and the `Reference` built from it."""
+class ReferenceTopicMissingError(LookupError):
+    """A reference topic does not exist (yet); `watchfloor serve` creates them."""
 
-    def __init__(self) -> None:
+
+class ReferenceData:
+    """The latest value per key of each reference topic, and the `Reference` built from it.
+
+    With `pseudonyms`, the officer directory is pseudonymised as it is decoded, as events are.
+    """
+
+    def __init__(self, pseudonyms: Pseudonymiser | None = None) -> None:
+        self.pseudonyms = pseudonyms
         self.records: dict[str, dict[bytes, bytes]] = {entity: {} for entity in ENTITIES}
         self.rejected = 0
         self.version = 0
@@ -66,6 +75,8 @@ class ReferenceData:
                 except DecodeError as error:
                     log.warning("ignoring a bad %s reference record: %s", entity, error)
             decoded[entity] = items
+        if self.pseudonyms is not None:
+            decoded["officers"] = [self.pseudonyms.officer(o) for o in decoded["officers"]]
         built = Reference(
             officers=decoded["officers"], sites=decoded["sites"], watchlist=decoded["watchlist"]
         )
@@ -89,13 +100,16 @@ def load_to_end(
         enable_auto_commit=False,
         isolation_level="read_committed",
         client_id=f"{settings.app_id}-reference",
+        **settings.security.kafka_python(),
     )
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in names
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        found = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in names}
+        missing = [topic for topic, ids in found.items() if not ids]
+        if missing:
+            raise ReferenceTopicMissingError(
+                f"reference topics missing at {settings.bootstrap}: {', '.join(missing)}"
+            )
+        partitions = [TopicPartition(topic, p) for topic, ids in found.items() for p in ids]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
@@ -123,6 +137,7 @@ async def follow(
         enable_auto_commit=False,
         isolation_level="read_committed",
         client_id=f"{settings.app_id}-reference-follow",
+        **settings.security.aiokafka(),
     )
     await consumer.start()
     try:

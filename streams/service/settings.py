@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from schemas.topics import DEFAULT_PREFIX
+from streams.connection import KafkaSecurity, SecurityConfigError
+from streams.pseudonym import Pseudonymiser
 
 StoreKind = Literal["rocksdb", "memory"]
 
@@ -41,14 +43,24 @@ class ServiceSettings:
     state_dir: Path = field(default_factory=lambda: Path("watchfloor-data"))
     store: StoreKind = "rocksdb"
     web_port: int = 6066
+    # Loopback unless a scraper elsewhere (another container) must reach /metrics.
+    web_bind: str = "127.0.0.1"
     log_level: str = "INFO"
     # A table's RocksDB block cache is per partition database; Faust's default of 2 GiB each
     # would claim far more memory than the whole state needs.
     rocksdb_block_cache_bytes: int = 8 * 1024 * 1024
+    # How every client of the worker reaches Kafka: TLS and SASL, PLAINTEXT by default.
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    # With a key, officer ids are pseudonymised right after decoding (streams.pseudonym).
+    pseudonyms: Pseudonymiser | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.bootstrap.strip():
             raise SettingsError("bootstrap must name at least one broker (host:port)")
+        try:
+            self.security.check(self.bootstrap)
+        except SecurityConfigError as error:
+            raise SettingsError(str(error)) from error
         if self.partitions < 1:
             raise SettingsError(f"partitions must be at least 1, got {self.partitions}")
         if self.replication_factor < 1:

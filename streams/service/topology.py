@@ -66,8 +66,13 @@ def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
     return specs
 
 
-def ensure_topics(settings: ServiceSettings, admin_config: dict[str, object]) -> list[str]:
+def ensure_topics(
+    settings: ServiceSettings, admin_config: dict[str, object] | None = None
+) -> list[str]:
     """Create the topics that do not exist yet; returns the names created.
+
+    The admin client reaches `settings.bootstrap` with `settings.security`; `admin_config`
+    adds to (or overrides) that.
 
     Existing topics are left alone, but a partition count that differs from the settings is
     reported, since re-keyed state would then land on the wrong worker.
@@ -76,7 +81,13 @@ def ensure_topics(settings: ServiceSettings, admin_config: dict[str, object]) ->
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(**admin_config)
+    admin = KafkaAdminClient(
+        **{
+            "bootstrap_servers": settings.bootstrap,
+            **settings.security.kafka_python(),
+            **(admin_config or {}),
+        }
+    )
     try:
         existing = set(admin.list_topics())
         wanted = topic_specs(settings)

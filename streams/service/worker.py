@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
-import orjson
 from faust.types import TP
 from kafka.partitioner.default import murmur2
 
@@ -46,6 +45,7 @@ from streams.service.exactly_once import (
     processing,
 )
 from streams.service.metrics import WorkerMetrics, reason_class
+from streams.service.partition_clock import PartitionClock
 from streams.service.reference_data import ReferenceData, follow
 from streams.service.settings import ServiceSettings
 from streams.service.topology import (
@@ -57,6 +57,7 @@ from streams.service.topology import (
     PEER_ENTITY,
     PEER_TABLES,
 )
+from streams.service.write_back import WriteBack, current
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,6 @@ WATERMARK_EVERY_EVENTS = 200
 # on whole hours, so no day close waits longer than needed.
 ADVANCED_GRANULARITY_SECONDS = 3600.0
 
-_CLOCK = struct.Struct("<dd")
 # How often input partitions that are read to their end and committed say so, so that the
 # event-time watermark is not held back by a partition with nothing more to send.
 IDLE_HEARTBEAT_SECONDS = 1.0
@@ -113,13 +113,14 @@ class WatchfloorWorker:
             topic_allow_declare=True,
             consumer_auto_offset_reset="earliest",
             web_port=settings.web_port,
-            web_bind="127.0.0.1",
+            web_bind=settings.web_bind,
             web_enabled=True,
             table_standby_replicas=0,
-            # Faust's default of one commit per 10,000 events or 2.8 s sets the latency of
-            # alerts for read-committed readers; commit more often.
-            broker_commit_every=1000,
-            broker_commit_interval=0.2,
+            # A commit sets the latency of alerts for read-committed readers (each internal hop
+            # waits for one), and holds up processing while a dozen transactions end: every
+            # 0.2 s halved throughput against every second (bench/bench_service.py).
+            broker_commit_every=10000,
+            broker_commit_interval=1.0,
             # A few milliseconds of linger lets the many small internal messages share
             # produce requests; sending each alone cost most of the worker's time.
             producer_linger=0.005,
@@ -166,6 +167,15 @@ class WatchfloorWorker:
         self._reference_version = -1
         self._ingest_clock: dict[tuple[str, int], tuple[float, int, float]] = {}
         self._due: dict[int, list[tuple[float, str]]] = {}
+        # Officer states and partition clocks, decoded, written back once per commit.
+        self._states = WriteBack(self.states, OfficerState.from_bytes, OfficerState.to_bytes)
+        self._clocks = WriteBack(
+            self.officer_clocks, PartitionClock.from_bytes, PartitionClock.to_bytes
+        )
+        self._last_event: dict[int, Any] = {}
+        self._newest_event_time = -math.inf
+        self.metrics.event_time_lag.set_function(self._event_time_lag)
+        self.app.before_commit.append(self._write_back)
         self._peer: dict[int, PeerGroupStage] = {}
 
         self.app.agent(self.input_topic, name="watchfloor-ingest")(self._ingest)
@@ -187,6 +197,8 @@ class WatchfloorWorker:
             return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
         self.app.page("/metrics")(metrics_page)
+        consumed = (self.input_topic, self.by_officer, self.peer_topic)
+        self.metrics.watch(self.app, {name for t in consumed for name in t.topics})
         self.app.timer(interval=15.0)(self._sample_state)
         self.app.timer(interval=IDLE_HEARTBEAT_SECONDS)(self._idle_heartbeat)
         self._heartbeat_producer: Any = None
@@ -203,13 +215,30 @@ class WatchfloorWorker:
             self._reference_version = self.reference.version
         return self._core
 
+    def _event_time_lag(self) -> float:
+        # Read at each scrape, so it keeps growing when input stops (no events: no news).
+        if math.isinf(self._newest_event_time):
+            return math.nan
+        return max(0.0, time.time() - self._newest_event_time)
+
     async def _sample_state(self) -> None:
         sizes = [len(value) for value in self.states.values() if value is not None]
         self.metrics.officers_tracked.set(len(sizes))
         self.metrics.state_bytes.set(sum(sizes))
 
+    def _write_back(self) -> None:
+        for p, event in sorted(self._last_event.items()):
+            if self._states.pending(p) or self._clocks.pending(p):
+                with current(event):
+                    self._states.flush(p)
+                    self._clocks.flush(p)
+
     async def _forget_caches(self, *args: Any, **kwargs: Any) -> None:
-        # After a rebalance the tables are the truth; in-memory indexes are rebuilt lazily.
+        # After a rebalance the tables are the truth (what was in memory was written back
+        # before Faust flushed the producer); in-memory copies are rebuilt lazily.
+        self._states.forget()
+        self._clocks.forget()
+        self._last_event.clear()
         self._due.clear()
         self._peer.clear()
 
@@ -239,6 +268,10 @@ class WatchfloorWorker:
             )
             await self.deadletter.send(key=message.key, value=encode_dead_letter(letter))
             return
+        if self.settings.pseudonyms is not None:  # officer ids never pass this point in clear
+            decoded, raw = self.settings.pseudonyms.event_and_bytes(decoded)
+        event_time = decoded.event_time.timestamp()
+        self._newest_event_time = max(self._newest_event_time, event_time)
         source = f"{message.topic}/{message.partition}"
         await self.by_officer.send(
             key=decoded.officer_id.encode(),
@@ -246,7 +279,7 @@ class WatchfloorWorker:
             headers=[(wire.KIND_HEADER, wire.EVENT), (wire.SOURCE_HEADER, source.encode())],
         )
         await self._maybe_broadcast_watermark(
-            message.topic, message.partition, decoded.event_time.timestamp(), message.offset
+            message.topic, message.partition, event_time, message.offset
         )
 
     async def _idle_heartbeat(self) -> None:
@@ -276,6 +309,7 @@ class WatchfloorWorker:
             self._heartbeat_producer = AIOKafkaProducer(
                 bootstrap_servers=self.settings.bootstrap,
                 client_id=f"{self.settings.app_id}-heartbeat",
+                **self.settings.security.aiokafka(),
             )
             await self._heartbeat_producer.start()
         topic = self.by_officer.get_topic_name()
@@ -351,14 +385,17 @@ class WatchfloorWorker:
     async def _officer_message(self, event: Any) -> None:
         message = event.message
         p: int = message.partition
-        kind = wire.kind_of(_headers(message.headers))
-        watermark, peer_done = self._officer_clock(p)
-        core = self.core
+        self._last_event[p] = event
         headers = _headers(message.headers)
+        kind = wire.kind_of(headers)
+        clock = self._clock(p)
+        previous = clock.watermark, clock.peer_done
+        watermark, peer_done = previous
+        core = self.core
         if kind == wire.EVENT:
             decoded = decode_event(event.value)
             t = decoded.event_time.timestamp()
-            watermark = max(watermark, self._source_seen(p, wire.source_of(headers), t, idle=False))
+            watermark = max(watermark, clock.source_seen(wire.source_of(headers), t, idle=False))
             if math.isinf(peer_done):
                 peer_done = t  # the day barrier starts at the first day this partition sees
             officer = decoded.officer_id
@@ -369,11 +406,10 @@ class WatchfloorWorker:
             self.metrics.events_processed.labels(type=decoded.type, outcome=label).inc()
             if outcome.late:
                 self.metrics.late_events.inc(outcome.late)
-            self.metrics.event_time_lag.set(max(0.0, time.time() - watermark))
             await self._settle(p, officer, outcome)
         elif kind == wire.WATERMARK:
             t, idle = wire.decode_source_clock(event.value)
-            watermark = max(watermark, self._source_seen(p, wire.source_of(headers), t, idle=idle))
+            watermark = max(watermark, clock.source_seen(wire.source_of(headers), t, idle=idle))
             if math.isinf(peer_done):
                 peer_done = t
         elif kind == wire.FINDINGS:
@@ -384,8 +420,10 @@ class WatchfloorWorker:
         elif kind == wire.PEER_DONE:
             t, source = wire.decode_marker(event.value)
             # The floor set by the first event stays until every peer partition has reported.
-            peer_done = max(peer_done, self._peer_done(p, source, t))
-        await self._advance_officers(p, core, watermark, peer_done)
+            peer_done = max(peer_done, clock.peer_partition_done(source, t, self.partitions))
+        clock.watermark, clock.peer_done = watermark, peer_done
+        self._clocks.put(p, f"clock-{p}".encode(), clock)
+        await self._advance_officers(p, core, previous, watermark, peer_done)
 
     def _horizon(self, core: Core, watermark: float, peer_done: float) -> float:
         if math.isinf(watermark):
@@ -394,58 +432,22 @@ class WatchfloorWorker:
             return core.horizon(watermark)
         return core.horizon(watermark, peer_done)
 
-    def _officer_clock(self, p: int) -> tuple[float, float]:
-        raw = self.officer_clocks.get(f"clock-{p}".encode())
-        if raw is None:
-            return -math.inf, -math.inf
-        watermark, peer_done = _CLOCK.unpack(raw)
-        return float(watermark), float(peer_done)
-
-    def _source_seen(self, p: int, source: str | None, t: float, *, idle: bool) -> float:
-        """Record an input partition's progress; the partition's watermark after it.
-
-        The watermark is the least newest time over the input partitions that are not idle
-        (an event time promised by all of them), or the greatest when all are idle.
-        """
-        key = f"sources-{p}".encode()
-        raw = self.officer_clocks.get(key)
-        # Every input partition is known from the start: one not heard from yet holds the
-        # watermark back (until it sends events, or the idle heartbeat says it has none).
-        sources: dict[str, list[Any]] = (
-            orjson.loads(raw)
-            if raw
-            else {
-                f"{self.settings.topic(entity)}/{partition}": [None, False]
+    def _clock(self, p: int) -> PartitionClock:
+        key = f"clock-{p}".encode()
+        clock = self._clocks.get(key)
+        if clock is None:
+            # Every input partition is known from the start: one not heard from yet holds the
+            # watermark back (until it sends events, or the idle heartbeat says it has none).
+            clock = PartitionClock.starting(
+                f"{self.settings.topic(entity)}/{partition}"
                 for entity in INPUT_ENTITIES
                 for partition in range(self.partitions)
-            }
-        )
-        name = source or "?"
-        newest, _ = sources.get(name, (None, False))
-        if not math.isinf(t):
-            newest = t if newest is None else max(newest, t)
-        sources[name] = [newest, idle]
-        self.officer_clocks[key] = orjson.dumps(sources)
-        busy = [v[0] for v in sources.values() if not v[1]]
-        if busy:
-            return -math.inf if any(v is None for v in busy) else float(min(busy))
-        known = [float(v[0]) for v in sources.values() if v[0] is not None]
-        return max(known) if known else -math.inf
-
-    def _peer_done(self, p: int, source: int, t: float) -> float:
-        """Record that peer partition `source` finished through `t`; the minimum over all."""
-        key = f"peer-done-{p}".encode()
-        raw = self.officer_clocks.get(key)
-        done = list(struct.unpack(f"<{self.partitions}d", raw)) if raw else []
-        if not done:
-            done = [-math.inf] * self.partitions
-        done[source] = max(done[source], t)
-        self.officer_clocks[key] = struct.pack(f"<{self.partitions}d", *done)
-        return float(min(done))
+            )
+            self._clocks.put(p, key, clock)
+        return clock
 
     def _state(self, officer: str) -> OfficerState | None:
-        raw = self.states.get(officer.encode())
-        return None if raw is None else OfficerState.from_bytes(raw)
+        return self._states.get(officer.encode())
 
     async def _settle(self, p: int, officer: str, outcome: Outcome) -> None:
         """Publish what one core call produced and store the officer's new state."""
@@ -458,7 +460,7 @@ class WatchfloorWorker:
             )
         for vector in outcome.vectors:
             await self._send_vector(vector)
-        self.states[officer.encode()] = outcome.state.to_bytes()
+        self._states.put(p, officer.encode(), outcome.state)
         due = outcome.state.next_due()
         if due is not None and p in self._due:
             heapq.heappush(self._due[p], (due, officer))
@@ -471,7 +473,12 @@ class WatchfloorWorker:
         )
 
     async def _advance_officers(
-        self, p: int, core: Core, watermark: float, peer_done: float
+        self,
+        p: int,
+        core: Core,
+        previous: tuple[float, float],
+        watermark: float,
+        peer_done: float,
     ) -> None:
         horizon = self._horizon(core, watermark, peer_done)
         due = self._due_index(p)
@@ -483,9 +490,6 @@ class WatchfloorWorker:
             state = self._state(officer)
             if state is not None:
                 await self._settle(p, officer, core.advance(state, horizon))
-        previous = self._officer_clock(p)
-        if previous != (watermark, peer_done):
-            self.officer_clocks[f"clock-{p}".encode()] = _CLOCK.pack(watermark, peer_done)
         await self._maybe_announce_advance(p, previous, horizon, core, peer_done)
 
     async def _maybe_announce_advance(
@@ -516,10 +520,11 @@ class WatchfloorWorker:
         index = self._due.get(p)
         if index is None:
             index = []
-            for key, raw in self.states.items():
-                if raw is None or partition_of(bytes(key), self.partitions) != p:
+            for key in list(self.states.keys()):
+                if partition_of(bytes(key), self.partitions) != p:
                     continue
-                due = OfficerState.from_bytes(raw).next_due()
+                state = self._states.get(bytes(key))
+                due = None if state is None else state.next_due()
                 if due is not None:
                     index.append((due, bytes(key).decode()))
             heapq.heapify(index)
@@ -530,12 +535,15 @@ class WatchfloorWorker:
 
     async def _peers(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
-            try:
-                await self._peer_message(event)
-            except Exception as error:
-                log.exception("peer stage failed on a message; sent to the dead-letter topic")
-                self.metrics.dead_letters.labels(reason="internal_error").inc()
-                await self._park(event, f"internal error in the peer stage: {error!r}")
+            # Under the lock like the other stages: a commit between two of this message's
+            # sends would split its outputs across transactions.
+            async with processing(stream, event):
+                try:
+                    await self._peer_message(event)
+                except Exception as error:
+                    log.exception("peer stage failed on a message; sent to the dead-letter topic")
+                    self.metrics.dead_letters.labels(reason="internal_error").inc()
+                    await self._park(event, f"internal error in the peer stage: {error!r}")
             yield None
 
     async def _peer_message(self, event: Any) -> None:

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from schemas.topics import DEFAULT_PREFIX
-from streams.cli_support import CommandError, add_option, env_default, resolve_bootstrap
+from streams.cli_support import (
+    CommandError,
+    add_kafka_security_options,
+    add_option,
+    env_default,
+    resolve_connection,
+)
 from streams.simulator.engine import LOOKAHEAD, Settings, Simulation
 
 log = logging.getLogger("watchfloor.simulate")
@@ -109,6 +115,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=DEFAULT_PREFIX,
         help="prefix of the topic names",
     )
+    add_kafka_security_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -166,13 +173,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _to_kafka(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.connection import describe_failure
     from streams.simulator.publish import kafka_producer, publish
 
-    bootstrap = resolve_bootstrap(args.bootstrap)
+    bootstrap, security = resolve_connection(args)
     try:
-        producer = kafka_producer(bootstrap)
+        producer = kafka_producer(bootstrap, **security.kafka_python())
     except Exception as error:  # kafka-python raises several unrelated types when unreachable
-        raise CommandError(f"cannot connect to Kafka at {bootstrap}: {error}") from error
+        raise CommandError(
+            f"cannot connect to Kafka at {bootstrap}: {describe_failure(error)}"
+        ) from error
     try:
         sent = publish(Simulation(settings), producer, prefix=args.topic_prefix, rate=args.rate)
     finally:

@@ -135,8 +135,11 @@ def _send_reference(simulation: Simulation, producer: Producer, prefix: str) -> 
     producer.flush(timeout=30)
 
 
-def kafka_producer(bootstrap: str) -> Producer:
-    """A kafka-python producer for ``bootstrap`` (imported here: only this mode needs it)."""
+def kafka_producer(bootstrap: str, **security: Any) -> Producer:
+    """A kafka-python producer for ``bootstrap`` (imported here: only this mode needs it).
+
+    `security` is `KafkaSecurity.kafka_python()` (TLS and SASL options).
+    """
     from kafka import KafkaProducer
 
     producer: Producer = KafkaProducer(
@@ -144,5 +147,6 @@ def kafka_producer(bootstrap: str) -> Producer:
         acks="all",
         linger_ms=20,
         client_id="watchfloor-simulate",
+        **security,
     )
     return producer

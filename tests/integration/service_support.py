@@ -34,6 +34,8 @@ class Deployment:
     partitions: int
     root: Path
     workers: list[WorkerProcess] = field(default_factory=list)
+    # Where workers connect, when not `bootstrap` (e.g. a SASL_SSL listener of the broker).
+    worker_bootstrap: str | None = None
 
     @property
     def settings(self) -> ServiceSettings:
@@ -51,8 +53,9 @@ class Deployment:
         self, name: str = "w1", *, extra_env: dict[str, str] | None = None
     ) -> WorkerProcess:
         worker = WorkerProcess(self, name, extra_env or {})
-        worker.start()
+        # Listed before it starts, so that `stop_all` stops it even when it never gets ready.
         self.workers.append(worker)
+        worker.start()
         return worker
 
     def stop_all(self) -> None:
@@ -215,7 +218,7 @@ class WorkerProcess:
             "streams.cli",
             "serve",
             "--bootstrap",
-            d.bootstrap,
+            d.worker_bootstrap or d.bootstrap,
             "--topic-prefix",
             d.prefix,
             "--app-id",
