@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import heapq
 import math
 import statistics
 import sys
@@ -41,6 +40,7 @@ from detectors.core import Core, Outcome
 from detectors.pipeline import Pipeline
 from detectors.reference import Reference
 from detectors.state import OfficerState
+from detectors.timers import DueTimers
 from schemas.codec import decode_event, decode_officer, decode_site, decode_watchlist_entry
 from schemas.events import Event
 
@@ -63,10 +63,15 @@ def simulate(officers: int, days: int, seed: int) -> tuple[list[Event], Referenc
 
 
 def drive_core(core: Core, events: list[Event], states: dict[str, OfficerState]) -> int:
-    """The officer stage as the worker runs it; returns the alerts produced."""
+    """The officer stage as the worker runs it; returns the alerts produced.
+
+    Due officers are kept in a `DueTimers` index, as the in-process `Pipeline` keeps them (a
+    heap of ``(due, officer)`` costs ~1.5 us more per event: see `detectors.timers`).
+    """
     lateness = core.lateness
-    timers: list[tuple[float, str]] = []
-    scheduled: dict[str, float] = {}
+    timers = DueTimers()
+    due_at = timers.due
+    schedule = timers.schedule
     next_step = -math.inf
     alerts = 0
     process = core.process
@@ -75,28 +80,20 @@ def drive_core(core: Core, events: list[Event], states: dict[str, OfficerState])
         out = process(states.get(officer), event)
         state = states[officer] = out.state
         alerts += len(out.alerts)
-        current = scheduled.get(officer)
+        current = due_at.get(officer)
         if current is None or out.time < current:
             due = state.next_due()
-            if due is not None and (current is None or due < current):
-                scheduled[officer] = due
-                heapq.heappush(timers, (due, officer))
+            if due is not None:
+                schedule(officer, due)
         horizon = out.time - lateness
         if horizon >= next_step:
             batch = Outcome(state)
-            ready = []
-            while timers and timers[0][0] <= horizon:
-                when, who = heapq.heappop(timers)
-                if scheduled.get(who) == when:
-                    del scheduled[who]
-                    ready.append(who)
-            for who in sorted(ready):
+            for who in sorted(timers.pop_due(horizon)):
                 s = states[who]
                 core.advance(s, horizon, batch)
                 nxt = s.next_due()
                 if nxt is not None:
-                    scheduled[who] = nxt
-                    heapq.heappush(timers, (nxt, who))
+                    schedule(who, nxt)
             alerts += len(batch.alerts)
             next_step = (math.floor(horizon / STEP) + 1) * STEP
     return alerts

@@ -257,12 +257,25 @@ class Core:
     # ------------------------------------------------------------------ entry points
 
     def process(
-        self, state: OfficerState | None, event: Event, horizon: float | None = None
+        self,
+        state: OfficerState | None,
+        event: Event,
+        horizon: float | None = None,
+        into: Outcome | None = None,
     ) -> Outcome:
-        """Offer one event of this officer; then advance to `horizon` if given."""
+        """Offer one event of this officer; then advance to `horizon` if given.
+
+        With `into`, what comes out is added to that outcome instead of a new one, and its
+        ``state`` and ``time`` are set: a runner that reuses one outcome for every event saves
+        building one per event (its ``duplicate`` and ``late`` are only ever set, not reset).
+        """
         if state is None:
             state = OfficerState(event.officer_id)
-        out = Outcome(state)
+        if into is None:
+            out = Outcome(state)
+        else:
+            out = into
+            out.state = state
         eid = event.event_id
         raw = eid.encode()
         fp = crc32(raw) | (adler32(raw) & 0xFFFF) << 32  # = fingerprint(eid), inlined
@@ -279,8 +292,8 @@ class Core:
                 state.fp_pos = pos + 1
             t = out.time = event.event_time.timestamp()
             if t < state.horizon:
-                out.late = 1
-                self._apply(state, event, t, out, late=True)
+                out.late += 1
+                self._apply(state, event, t, out, True)
             else:
                 buffer = state.buffer
                 if not buffer:
@@ -317,25 +330,37 @@ class Core:
     # ------------------------------------------------------------------ loop
 
     def _advance(self, state: OfficerState, h: float, out: Outcome) -> None:
-        # One item at a time in (time, kind) order: checks due, then the day close, then
-        # events; an event may open a day or schedule a check, so the next timer is
-        # recomputed after each item.
+        # Items in (time, kind) order: checks due, then the day close, then events. Only an
+        # event that opens a day or changes the pending checks (a new tuple each time) can
+        # move the next timer, so a run of events before it is released without recomputing
+        # it: the same order as recomputing after every item.
         buffer = state.buffer
+        apply = self._apply
         inf = math.inf
         while True:
             pending = state.pending
-            day_end = state.day_end if state.day else inf
+            day = state.day
+            day_end = state.day_end if day else inf
             if pending and pending[0][0] <= day_end:
                 timer, is_check = pending[0][0], True
             else:
                 timer, is_check = day_end, False
-            if buffer:
-                t = buffer[0][0]
-                if t < timer and t < h:
-                    event = buffer.pop(0)[2]
-                    out.released += 1
-                    self._apply(state, event, t, out, late=False)
-                    continue
+            limit = timer if timer < h else h
+            if buffer and buffer[0][0] < limit:
+                released = 0
+                while True:
+                    t, _, event = buffer.pop(0)
+                    released += 1
+                    apply(state, event, t, out, False)
+                    if (
+                        not buffer
+                        or buffer[0][0] >= limit
+                        or state.pending is not pending
+                        or state.day != day
+                    ):
+                        break
+                out.released += released
+                continue
             if timer > h:
                 break
             if is_check:

@@ -35,7 +35,6 @@ Examples
 
 from __future__ import annotations
 
-import heapq
 import math
 import pickle
 from collections import Counter
@@ -49,6 +48,7 @@ from detectors.messages import Finding
 from detectors.peer import PeerGroupStage
 from detectors.reference import Reference
 from detectors.state import OfficerState
+from detectors.timers import DueTimers
 from schemas.alerts import Alert
 from schemas.events import Event
 
@@ -84,14 +84,14 @@ class Pipeline:
         self.config = config
         self.reference = reference
         self.core = Core(config, reference)
+        self._process = self.core.process
+        self._out = Outcome(OfficerState(""))
         self.peer = PeerGroupStage(config, reference)
         self.days = self.core.days
         self.lateness = config.allowed_lateness_seconds
         self.states: dict[str, OfficerState] = {}
-        # Officers to advance, by the instant they are next due; `scheduled` holds each
-        # officer's current entry so that superseded heap entries are skipped.
-        self.timers: list[tuple[float, str]] = []
-        self.scheduled: dict[str, float] = {}
+        # Officers to advance, by the instant they are next due.
+        self.timers = DueTimers()
         self.next_step = -math.inf
         self.watermark = -math.inf
         self.horizon = -math.inf
@@ -102,36 +102,39 @@ class Pipeline:
     def feed(self, event: Event) -> list[Alert]:
         """Offer one event; the alerts that became final because of it."""
         officer = event.officer_id
-        out = self.core.process(self.states.get(officer), event)
+        states = self.states
+        # One outcome serves every event (see `Core.process`): reset what this event may set.
+        out = self._out
+        self._process(states.get(officer), event, None, out)
         state = out.state
-        self.states[officer] = state
+        states[officer] = state
         c = self.counters
         c.events += 1
-        c.late += out.late
-        c.suppressed += out.suppressed
+        if out.late:
+            c.late += out.late
+            out.late = 0
+        if out.suppressed:
+            c.suppressed += out.suppressed
+            out.suppressed = 0
         if out.duplicate:
             c.duplicates += 1
+            out.duplicate = False
         alerts = out.alerts
         if alerts:
+            out.alerts = []
             self._count(alerts)
         t = out.time
-        scheduled = self.scheduled.get(officer)
+        scheduled = self.timers.due.get(officer)
         if scheduled is None or t < scheduled:
             # (Already due no later than this event: it is released when the officer is.)
             due = state.next_due()
             if due is not None:
-                self._schedule(officer, due)
+                self.timers.schedule(officer, due)
         if t > self.watermark:
             self.watermark = t
             if t - self.lateness >= self.next_step:
                 alerts = alerts + self.advance(t)
         return alerts
-
-    def _schedule(self, officer: str, due: float) -> None:
-        current = self.scheduled.get(officer)
-        if current is None or due < current:
-            self.scheduled[officer] = due
-            heapq.heappush(self.timers, (due, officer))
 
     def advance(self, watermark: float) -> list[Alert]:
         """Move the watermark (epoch seconds); the alerts that became final."""
@@ -139,9 +142,10 @@ class Pipeline:
         target = self.watermark - self.lateness
         alerts: list[Alert] = []
         if self.horizon == -math.inf:
-            if not self.timers:
+            earliest = self.timers.earliest()
+            if earliest is None:
                 return alerts
-            self.horizon = min(self.timers[0][0], target)
+            self.horizon = min(earliest, target)
         while self.horizon < target:
             _, day_end, _ = self.days.bounds(self.horizon)
             step = min(day_end, target)
@@ -164,13 +168,7 @@ class Pipeline:
 
     def _advance_officers(self, h: float) -> list[Alert]:
         timers = self.timers
-        scheduled = self.scheduled
-        due: list[str] = []
-        while timers and timers[0][0] <= h:
-            when, officer = heapq.heappop(timers)
-            if scheduled.get(officer) == when:
-                del scheduled[officer]
-                due.append(officer)
+        due = timers.pop_due(h)
         if not due:
             return []
         states = self.states
@@ -181,7 +179,7 @@ class Pipeline:
             advance(state, h, out)
             nxt = state.next_due()
             if nxt is not None:
-                self._schedule(officer, nxt)
+                timers.schedule(officer, nxt)
         self.counters.released += out.released
         self.counters.suppressed += out.suppressed
         for vector in out.vectors:
@@ -256,9 +254,7 @@ class Pipeline:
         for officer, state in p.states.items():
             due = state.next_due()
             if due is not None:
-                p.scheduled[officer] = due
-                p.timers.append((due, officer))
-        heapq.heapify(p.timers)
+                p.timers.schedule(officer, due)
         target = p.watermark - p.lateness
         if target > -math.inf:
             p.next_step = (math.floor(target / STEP_SECONDS) + 1) * STEP_SECONDS

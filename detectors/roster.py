@@ -300,9 +300,11 @@ def merged_duties(roster: array[int], join_gap: int) -> list[tuple[int, int]]:
     ]
     blocks: list[tuple[int, int]] = []
     for start, end, _ in sorted(duties(roster)):
-        overlap = sum(max(0, min(end, e) - max(start, s)) for s, e in absences)
-        if overlap * 2 > end - start:
-            continue
+        # (Most rosters hold no absence: skip building a generator per duty for nothing.)
+        if absences:
+            overlap = sum(max(0, min(end, e) - max(start, s)) for s, e in absences)
+            if overlap * 2 > end - start:
+                continue
         if blocks and start - blocks[-1][1] <= join_gap:
             if end > blocks[-1][1]:
                 blocks[-1] = (blocks[-1][0], end)

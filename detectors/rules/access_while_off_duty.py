@@ -56,8 +56,16 @@ class AccessWhileOffDutyRule(OfficerRule):
     def on_access(self, state: OfficerState, event: AccessEvent, t: float) -> Finding | None:
         if event.action == "logout":
             return None
-        status = self._off(state, t)
-        if not status:
+        # `_off` with the status cache hit inlined: most look-ups fall within a stretch of
+        # duty already looked up, and this runs for every access event.
+        cache = state.status_cache
+        if cache is not None and cache[0] <= t < cache[1]:
+            status = cache[2]
+        else:
+            status = self.env.status(state, t)
+        if status == roster.OVERTIME and self.require_approval:
+            status = roster.OFF_DUTY
+        elif status not in OFF:
             return None
         if status in (roster.OFF_DUTY, roster.REST_DAY) and self._overrun(state, t):
             return None

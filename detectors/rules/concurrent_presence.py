@@ -83,25 +83,35 @@ class ConcurrentPresenceRule(OfficerRule):
         )
 
     def on_access(self, state: OfficerState, event: AccessEvent, t: float) -> Finding | None:
-        if event.site_id is None:
+        site = event.site_id
+        there = state.last_badge
+        # The usual answers of `_check` first, without its call: no site, same site, or the
+        # badge too long ago (this runs for every access event).
+        if site is None or there is None or there[1] == site or t - there[0] > self.window:
             return None
         return self._check(
             state,
             t=t,
-            here=event.site_id,
-            there=state.last_badge,
+            here=site,
+            there=there,
             event_id=event.event_id,
             badge_first=True,
         )
 
     def on_badge(self, state: OfficerState, event: BadgeEvent, t: float) -> Finding | None:
-        if event.outcome != "granted":
+        there = state.last_access
+        if (
+            event.outcome != "granted"
+            or there is None
+            or there[1] == event.site_id
+            or t - there[0] > self.window
+        ):
             return None
         return self._check(
             state,
             t=t,
             here=event.site_id,
-            there=state.last_access,
+            there=there,
             event_id=event.event_id,
             badge_first=False,
         )

@@ -41,9 +41,15 @@ class SensitiveRecordAccessRule(OfficerRule):
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)
+        self.watchlist = env.reference.watchlist
 
     def on_access(self, state: OfficerState, event: AccessEvent, t: float) -> Finding | None:
-        if event.case_ref is not None or event.action not in LOOKUPS:
+        # Membership first: almost no record is watch-listed, and this runs for every access.
+        if (
+            event.record_ref not in self.watchlist
+            or event.case_ref is not None
+            or event.action not in LOOKUPS
+        ):
             return None
         entry = self.env.reference.watchlisted(event.record_ref, event.event_time)
         if entry is None:

@@ -292,12 +292,19 @@ class WatchfloorWorker:
         consumer = self.app.consumer
         inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
         idle: list[tuple[str, int]] = []
+        # Faust keeps the last committed and read offsets per partition only on the concrete
+        # class.
+        committed_offsets = getattr(consumer, "_committed_offset", {})
+        read_offsets = getattr(consumer, "_read_offset", {})
         for tp in consumer.assignment():
             if tp.topic not in inputs:
                 continue
             highwater = consumer.highwater(tp)
-            # Faust keeps the last committed offset per partition only on the concrete class.
-            committed = getattr(consumer, "_committed_offset", {}).get(tp)
+            committed = committed_offsets.get(tp)
+            if committed is None and read_offsets.get(tp) is None:
+                # Nothing read here since the assignment (e.g. after a restart, all of it was
+                # committed before): the position is where the committed offset put us.
+                committed = await consumer.position(tp)
             caught_up = highwater is not None and (committed or 0) >= highwater
             if caught_up:
                 idle.append((tp.topic, tp.partition))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,22 +30,6 @@ Record = tuple[bytes | None, bytes, int]  # key, value, timestamp (ms)
 def force(tmp_path_factory: pytest.TempPathFactory) -> SimulatedForce:
     """20 officers over 4 days with many scenarios: ~6,000 events, a handful of alerts."""
     return simulate(tmp_path_factory.mktemp("force"), officers=20, days=4, seed=5, rate=3.0)
-
-
-@pytest.fixture
-def deployment(
-    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
-) -> Iterator[Deployment]:
-    made = Deployment(
-        bootstrap=kafka_bootstrap,
-        prefix=unique_name("wf"),
-        app_id=unique_name("app"),
-        partitions=4,
-        root=tmp_path,
-    )
-    made.create_topics()
-    yield made
-    made.stop_all()
 
 
 def _read(bootstrap: str, topic: str, *, expected: int, deadline_s: float = 60.0) -> list[Record]:

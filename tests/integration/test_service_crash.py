@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
@@ -24,22 +22,6 @@ from streams.simulator.engine import Settings, Simulation
 from tests.integration.busy_week import CLOCK_OFFICER
 from tests.integration.service_support import Deployment
 from tests.kafka_support import wait_until
-
-
-@pytest.fixture
-def deployment(
-    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
-) -> Iterator[Deployment]:
-    made = Deployment(
-        bootstrap=kafka_bootstrap,
-        prefix=unique_name("wf"),
-        app_id=unique_name("app"),
-        partitions=4,
-        root=tmp_path,
-    )
-    made.create_topics()
-    yield made
-    made.stop_all()
 
 
 def _small_force() -> tuple[Simulation, list[bytes]]:
@@ -80,8 +62,9 @@ def _processed(port: int) -> float:
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "known gap (issue 6): after SIGKILL and restart the expected alerts were not published "
-        "within the deadline (none were repeated)"
+        "known gap (issue 6): after SIGKILL and restart the restarted worker publishes alerts "
+        "the pure core does not (access_while_off_duty: roster changes the first worker had "
+        "applied are missing from the restored state) and misses others; none are repeated"
     ),
 )
 def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(

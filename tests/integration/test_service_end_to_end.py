@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import orjson
 import pytest
 
@@ -12,22 +9,6 @@ from schemas.codec import decode_dead_letter, encode_alert
 from schemas.deadletter import KafkaOrigin
 from tests.integration.busy_week import busy_week, event_lines, expected_alerts
 from tests.integration.service_support import Deployment
-
-
-@pytest.fixture
-def deployment(
-    kafka_bootstrap: str, unique_name: Callable[[str], str], tmp_path: Path
-) -> Iterator[Deployment]:
-    made = Deployment(
-        bootstrap=kafka_bootstrap,
-        prefix=unique_name("wf"),
-        app_id=unique_name("app"),
-        partitions=4,
-        root=tmp_path,
-    )
-    made.create_topics()
-    yield made
-    made.stop_all()
 
 
 def test_live_alerts_equal_the_pure_core_for_the_same_events(deployment: Deployment) -> None:
