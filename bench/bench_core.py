@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale", type=int, default=45_000)
+    parser.add_argument("--json", action="store_true", help="the report on one line")
     args = parser.parse_args(argv)
     t = time.perf_counter()
     events, reference = simulate(args.officers, args.days, args.seed)
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     print(orjson.dumps(report["state"]).decode(), file=sys.stderr)
     day = [e for e in events if e.type != "roster"][-200_000:]
     report["gc"] = gc_pauses(states, core, day)
-    print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    print(orjson.dumps(report, option=0 if args.json else orjson.OPT_INDENT_2).decode())
     return 0
 
 

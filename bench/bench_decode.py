@@ -4,6 +4,7 @@ Run from the repository root::
 
     python bench/bench_decode.py              # the figures the issue asks for
     python bench/bench_decode.py --compare    # plus the alternatives the choice was made against
+    python bench/bench_decode.py --json       # one JSON object on stdout (the text on stderr)
 
 Targets (issue 3): at least 300,000 events/s on one core, and at least 0.4x the rate of
 ``orjson.loads`` over the same lines in the same run. This is a measurement, not a test: it
@@ -17,6 +18,7 @@ go, and a few producers add fields we do not know.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import random
@@ -226,8 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per figure")
     parser.add_argument("--compare", action="store_true", help="also measure alternatives")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
 
+    # With --json the human text goes to stderr, so stdout holds nothing but the object.
+    text = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with text:
+        result = measure(args.seconds, args.compare)
+    if args.json:
+        print(orjson.dumps(result).decode())
+    return 1 if args.strict and not result["met"] else 0
+
+
+def measure(seconds: float, compare: bool) -> dict[str, Any]:
+    """Run the measurements, print them as text; the figures."""
     if hasattr(os, "sched_setaffinity"):
         # One core, as the target says; also keeps the two loops from migrating between cores.
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -237,22 +251,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(lines)} representative events, mean {mean_size:.0f} bytes, Python {python}")
     gc.collect()
 
-    baseline = rate(orjson.loads, lines, args.seconds)
-    ours = rate(decode_event, lines, args.seconds)
+    baseline = rate(orjson.loads, lines, seconds)
+    ours = rate(decode_event, lines, seconds)
     ratio = ours / baseline
     _row("orjson.loads (parse only, no validation)", baseline)
     _row("decode_event (parse + validate + UTC)", ours)
     print(f"ratio decode_event / orjson.loads: {ratio:.2f}x")
-    if args.compare:
+    others: dict[str, float] = {}
+    if compare:
         for name, decode in alternatives().items():
-            _row(name, rate(decode, lines, args.seconds))
+            others[name] = rate(decode, lines, seconds)
+            _row(name, others[name])
 
     met = ours >= TARGET_RATE and ratio >= TARGET_RATIO
     print(
         f"targets: >= {TARGET_RATE:,} events/s and >= {TARGET_RATIO}x orjson: "
         + ("met" if met else "MISSED")
     )
-    return 1 if args.strict and not met else 0
+    return {
+        "events": len(lines),
+        "mean_bytes": round(mean_size),
+        "orjson_events_per_s": round(baseline),
+        "decode_events_per_s": round(ours),
+        "ratio": round(ratio, 3),
+        "alternatives_events_per_s": {name: round(r) for name, r in others.items()},
+        "target_events_per_s": TARGET_RATE,
+        "target_ratio": TARGET_RATIO,
+        "met": met,
+    }
 
 
 if __name__ == "__main__":

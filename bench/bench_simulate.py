@@ -4,6 +4,7 @@ Run from the repository root::
 
     python bench/bench_simulate.py            # 2,000 officers: 30 days for the rate, 90 written
     python bench/bench_simulate.py --quick    # the generation rate only
+    python bench/bench_simulate.py --json     # one JSON object on stdout (the text on stderr)
 
 Targets (issue 4): at least 200,000 events/s generated on one core, and 2,000 officers x 90
 days written in under a few minutes.
@@ -22,6 +23,7 @@ exits 0 either way (``--strict`` exits 1 on a miss).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -29,6 +31,9 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 # Runnable as a plain script from a checkout, where the package is not installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -59,9 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="skip the full run")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
-    gc.collect()
+    # With --json the human text goes to stderr, so stdout holds nothing but the object.
+    text = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with text:
+        result = measure(args)
+    if args.json:
+        print(orjson.dumps(result).decode())
+    return 1 if result["missed"] and args.strict else 0
 
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the measurements, print them as text; the figures."""
+    gc.collect()
     events, cpu = generation_rate(args.officers, args.rate_days, args.seed)
     rate = events / cpu
     print(
@@ -69,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         f"events for {args.officers:,} officers x {args.rate_days} days in {cpu:.1f} s CPU; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    result: dict[str, Any] = {
+        "officers": args.officers,
+        "rate_days": args.rate_days,
+        "events": events,
+        "events_per_s_cpu": round(rate),
+        "target_events_per_s": TARGET_RATE,
+        "target_full_seconds": TARGET_FULL_SECONDS,
+    }
     missed = rate < TARGET_RATE
     if not args.quick:
         with tempfile.TemporaryDirectory() as scratch:
@@ -88,7 +112,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.getloadavg()[0]:.1f}"
         )
         missed |= wall > TARGET_FULL_SECONDS
-    return 1 if missed and args.strict else 0
+        result["full"] = {
+            "days": args.days,
+            "events": summary.events,
+            "seconds": round(wall, 1),
+            "gzip_bytes": size,
+            "generator_events_per_s_cpu": round(summary.events / thread_cpu),
+        }
+    result["missed"] = missed
+    return result
 
 
 if __name__ == "__main__":

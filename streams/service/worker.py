@@ -146,7 +146,16 @@ class WatchfloorWorker:
         schema: Any = faust.Schema(
             key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
-        table: dict[str, Any] = {"schema": schema, "partitions": n, "options": table_options}
+        # The key and value types as well as the schema: without them Faust restores a
+        # changelog as JSON (its default serializer), fails on state bytes, and reports the
+        # restore complete with the states missing (seen by bench/bench_service.py --restore).
+        table: dict[str, Any] = {
+            "schema": schema,
+            "key_type": bytes,
+            "value_type": bytes,
+            "partitions": n,
+            "options": table_options,
+        }
         state_table, clock_table = OFFICER_TABLES
         stage_table, vector_table, peer_clock_table = PEER_TABLES
         self.states = self.app.Table(state_table, default=None, **table)

@@ -78,6 +78,21 @@ class Deployment:
         producer.close()
         return count
 
+    def publish_records(self, records: Iterable[tuple[str, bytes | None, bytes]]) -> int:
+        """Publish (entity, key, value) exactly as given: the caller picks topic and key, so a
+        test can send what no well-behaved producer would (garbage, under any key, anywhere)."""
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=5, acks="all")
+        sent = [
+            producer.send(self.settings.topic(entity), key=key, value=value)
+            for entity, key, value in records
+        ]
+        producer.flush(timeout=120)
+        producer.close()
+        # A message the broker refused (too large, say) raises here instead of going missing.
+        for future in sent:
+            future.get(timeout=0)
+        return len(sent)
+
     def publish_reference(
         self, officers: Iterable[object], sites: Iterable[object], watchlist: Iterable[object]
     ) -> None:

@@ -60,11 +60,13 @@ def _processed(port: int) -> float:
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: since the tables declare bytes (their changelogs had been restored as JSON,
+    # i.e. mostly not at all), some runs pass; most still fail as below.
+    strict=False,
     reason=(
-        "known gap (issue 6): after SIGKILL and restart the restarted worker publishes alerts "
-        "the pure core does not (access_while_off_duty: roster changes the first worker had "
-        "applied are missing from the restored state) and misses others; none are repeated"
+        "known gap (issue 6): after SIGKILL and restart the restarted worker applies some events "
+        "a second time (extra anti_passback re-entries whose evidence is one swipe twice) and "
+        "misses other alerts; none are repeated"
     ),
 )
 def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
