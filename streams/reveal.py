@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -100,8 +100,6 @@ def _directory(args: argparse.Namespace) -> set[str]:
         return officers_from_kafka(args)
     if not args.reference:
         raise CommandError("give the officer directory: --reference DIR or --from-kafka")
-    from schemas.codec import decode_officer
-    from schemas.errors import DecodeError
     from streams.replay.lines import read_lines
 
     folder = Path(args.reference)
@@ -111,26 +109,15 @@ def _directory(args: argparse.Namespace) -> set[str]:
     )
     if path is None:
         raise CommandError(f"{folder}: no officers.jsonl to recompute pseudonyms from")
-    ids: set[str] = set()
-    for _, raw in read_lines(path):
-        if not isinstance(raw, bytes) or not raw.strip():
-            continue
-        try:
-            officer = decode_officer(raw)
-        except DecodeError:
-            continue
-        ids.add(officer.officer_id)
-        if officer.line_manager_id is not None:
-            ids.add(officer.line_manager_id)
-    return ids
+    return _officer_ids(
+        raw for _, raw in read_lines(path) if isinstance(raw, bytes) and raw.strip()
+    )
 
 
 def officers_from_kafka(args: argparse.Namespace) -> set[str]:
     """The officer ids on the officers topic (its keys), read to its current end."""
     from kafka.errors import KafkaError
 
-    from schemas.codec import decode_officer
-    from schemas.errors import DecodeError
     from streams.connection import describe_failure
     from streams.service.reference_data import (
         ReferenceData,
@@ -155,8 +142,16 @@ def officers_from_kafka(args: argparse.Namespace) -> set[str]:
         raise CommandError(
             f"cannot read the officers topic at {bootstrap}: {describe_failure(error)}"
         ) from error
+    return _officer_ids(data.records["officers"].values())
+
+
+def _officer_ids(records: Iterable[bytes]) -> set[str]:
+    """Officer and line-manager ids of directory records; undecodable records are skipped."""
+    from schemas.codec import decode_officer
+    from schemas.errors import DecodeError
+
     ids: set[str] = set()
-    for raw in data.records["officers"].values():
+    for raw in records:
         try:
             officer = decode_officer(raw)
         except DecodeError:
