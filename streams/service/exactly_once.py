@@ -42,11 +42,29 @@ from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 PROCESSING_LOCK = asyncio.Lock()
 
 
+class _FinalCommit:
+    """Whether the worker's final commit, which ends its transactions, has happened.
+
+    Faust ends the transactions while stopping, before it stops the agents and the commit
+    timer: an event processed after that could send in no transaction, and a commit after it
+    fails ("Not in the middle of a transaction") and crashes the stopping worker.
+    """
+
+    done = False
+
+
 @asynccontextmanager
-async def processing(stream: Any, event: Any) -> AsyncIterator[None]:
-    """Process `event` under the lock, and acknowledge it before letting a commit in."""
+async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
+    """Process `event` under the lock, and acknowledge it before letting a commit in.
+
+    Yields False once the final commit is done (the worker is stopping): the event must then be
+    left alone; unacknowledged, it is processed again after the next start.
+    """
     async with PROCESSING_LOCK:
-        yield
+        if _FinalCommit.done:
+            yield False
+            return
+        yield True
         await stream.ack(event)
 
 
@@ -87,6 +105,10 @@ class LockedConsumer(AIOKafkaFaustConsumer):
 
     async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         async with PROCESSING_LOCK:
+            if _FinalCommit.done:
+                # Nothing was processed since (see `processing`), and there is no transaction
+                # left to commit in.
+                return False
             if isinstance(self.app, ExactlyOnceApp):
                 self.app.write_back()
             buffer = self.app.producer.buffer
@@ -97,6 +119,8 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             result: bool = await super().force_commit(
                 topics, start_new_transaction=start_new_transaction
             )
+            if not start_new_transaction:
+                _FinalCommit.done = True
             return result
 
 

@@ -255,8 +255,9 @@ class WatchfloorWorker:
 
     async def _ingest(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
-            async with processing(stream, event):
-                await self._ingest_message(event)
+            async with processing(stream, event) as accepted:
+                if accepted:
+                    await self._ingest_message(event)
             yield None
 
     async def _ingest_message(self, event: Any) -> None:
@@ -374,7 +375,9 @@ class WatchfloorWorker:
     async def _officers(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
             began = time.perf_counter()
-            async with processing(stream, event):
+            async with processing(stream, event) as accepted:
+                if not accepted:
+                    continue
                 try:
                     await self._officer_message(event)
                 except Exception as error:
@@ -553,7 +556,9 @@ class WatchfloorWorker:
         async for event in stream.events():
             # Under the lock like the other stages: a commit between two of this message's
             # sends would split its outputs across transactions.
-            async with processing(stream, event):
+            async with processing(stream, event) as accepted:
+                if not accepted:
+                    continue
                 try:
                     await self._peer_message(event)
                 except Exception as error:

@@ -197,7 +197,7 @@ def test_replay_equals_live(deployment: Deployment, force: SimulatedForce, tmp_p
     live_all = deployment.read_alerts(expected=len(offline_all), deadline_s=300, settle_s=5)
     live = sorted(a for a in live_all if orjson.loads(a)["officer_id"] != CLOCK_OFFICER)
     assert live == offline, _difference(live, offline) + "\n" + worker.log_tail()
-    assert worker.stop() == 0
+    assert worker.stop() == 0, worker.log_tail()
 
 
 def _difference(live: list[bytes], offline: list[bytes]) -> str:

@@ -295,7 +295,7 @@ def test_worker_processes_events_through_sasl_ssl_and_reveal_restores_the_ids(
     assert ids and ids <= officers
     assert "ps-" not in revealed.stdout
     # (Without the right key nothing is revealed: tests/unit/test_pseudonym.py.)
-    assert worker.stop() == 0
+    assert worker.stop() == 0, worker.log_tail()
 
 
 def test_wrong_credentials_fail_fast_with_a_clear_error(

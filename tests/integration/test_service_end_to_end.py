@@ -23,7 +23,10 @@ def test_live_alerts_equal_the_pure_core_for_the_same_events(deployment: Deploym
     expected = sorted(encode_alert(alert) for alert in expected_alerts(sc))
     live = sorted(deployment.read_alerts(expected=len(expected)))
     assert live == expected, worker.log_tail()
-    assert worker.stop() == 0
+    assert worker.stop() == 0, worker.log_tail()
+    # A clean stop: nothing failed on the way out (a commit after the final one once did,
+    # and crashed the stopping worker under load).
+    assert "Traceback" not in worker.log_path.read_text(errors="replace"), worker.log_tail()
 
 
 def test_bad_input_goes_to_the_dead_letter_topic_and_the_rest_is_unaffected(
