@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from streams.cli_support import env_default
+    from streams.log_repeats import hold_back_repeats
 
     level = args.log_level or env_default("WATCHFLOOR_LOG_LEVEL", "INFO")
     logging.basicConfig(
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The Kafka clients narrate every connection at INFO; only their problems interest users.
     for noisy in ("kafka", "aiokafka"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    hold_back_repeats()
     try:
         result: int = args.handler(args)
     except CommandError as error:

@@ -114,6 +114,9 @@ def default_state_dir() -> Path:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """Whether nothing listens on `host:port` (checked by binding it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the broker binds: connections of a broker just stopped, left in TIME_WAIT, do not
+        # keep it from starting again on its port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -147,6 +147,7 @@ def _exit_after(seconds: float) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from detectors.config import ConfigError, load_config
+    from streams.log_repeats import hold_back_repeats
     from streams.service.reference_data import ReferenceData, load_to_end
     from streams.service.topology import ensure_topics
     from streams.service.worker import WatchfloorWorker
@@ -194,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
             # the worker's time, measured). Keep the level asked for, and no spinner.
             self.spinner = None  # (without it, Faust logs "Ready" nowhere)
             logger.setLevel(level or logging.INFO)
+            # Faust has just replaced the handlers; while a broker is away the Kafka client
+            # would otherwise log hundreds of lines a second.
+            hold_back_repeats(logger)
 
     log.info(
         "worker starting: app %s, %d partitions, store %s, web port %d",

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,3 +287,18 @@ class WorkerProcess:
                 self.process.kill()
                 self.process.wait(timeout=30)
         return self.process.returncode
+
+
+def processed_events(web_port: int) -> float:
+    """Events the worker on `web_port` has processed, from its metrics (0 when it does not
+    answer, e.g. while it starts)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5) as reply:
+            text = reply.read().decode()
+    except OSError:
+        return 0.0
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("watchfloor_events_processed_total{")
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
 from datetime import date, timedelta
 
 import orjson
@@ -20,7 +19,7 @@ from schemas.codec import (
 )
 from streams.simulator.engine import Settings, Simulation
 from tests.integration.busy_week import CLOCK_OFFICER
-from tests.integration.service_support import Deployment
+from tests.integration.service_support import Deployment, processed_events
 from tests.kafka_support import wait_until
 
 
@@ -46,16 +45,6 @@ def _small_force() -> tuple[Simulation, list[bytes]]:
         "outcome": "granted",
     }
     return sim, [*lines, orjson.dumps(clock)]
-
-
-def _processed(port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("watchfloor_events_processed_total{")
-    )
 
 
 @pytest.mark.slow
@@ -90,7 +79,7 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
     deployment.publish_events(lines)
     # Kill it once it is well into the stream: state, offsets and alerts are all in flight.
     wait_until(
-        lambda: _processed(first.web_port) >= len(lines) * 0.3,
+        lambda: processed_events(first.web_port) >= len(lines) * 0.3,
         what="a third of the events processed",
         deadline_s=180,
     )
