@@ -28,11 +28,24 @@ $.schema_version -> unsupported schema_version 2; this reader understands 1
 Traceback (most recent call last):
 ...
 schemas.errors.DecodeError: $: expected a JSON object, got array
+
+Every string of an input message has a maximum length, and an event a maximum size:
+
+>>> decode_event(b'{"schema_version": 1, "type": "badge", "officer_id": "' + b"P" * 129 + b'"}')
+Traceback (most recent call last):
+...
+schemas.errors.DecodeError: $.officer_id: must be at most 128 characters long
+>>> decode_event(b" " * (EVENT_MAX_BYTES + 1))
+Traceback (most recent call last):
+...
+schemas.errors.DecodeError: $: message must be at most 65536 bytes long, got 65537
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from datetime import datetime
 from typing import Any, Final, Generic, TypeAlias, TypeVar
 
@@ -47,6 +60,7 @@ from schemas.fields import RULE_MESSAGE, SCHEMA_VERSION
 from schemas.reference import Officer, Site, WatchlistEntry
 
 __all__ = [
+    "EVENT_MAX_BYTES",
     "UNEXPECTED_FAILURE",
     "DecodeError",
     "EncodeError",
@@ -73,10 +87,20 @@ Input: TypeAlias = bytes | bytearray | memoryview | str
 UNEXPECTED_FAILURE: Final = "unexpected decoder failure"
 """Prefix of the rule for a failure no other rule explains; tests assert it never happens."""
 
+EVENT_MAX_BYTES: Final = 64 * 1024
+"""The largest event accepted, in bytes of JSON (characters, for text); a real one is ~300.
+
+Bounding each field is not enough: unknown fields are skipped unread, and the worker passes
+an event's bytes on, re-keyed by officer and with headers added, to a topic with Kafka's
+default 1 MB message limit. An input near that limit would come out over it and stall the
+worker; one over this limit is dead-lettered instead, which costs a ``len`` per message.
+"""
+
 _AT: Final = re.compile(r"(?P<message>.*) - at `(?P<path>\$[^`]*)`", re.DOTALL)
 _MISSING: Final = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
 _ENUM: Final = re.compile(r"Invalid (?:enum )?value (?P<value>.+)", re.DOTALL)
 _INDEX: Final = re.compile(r"\[\d+\]")
+_TOO_LONG: Final = re.compile(r"Expected `str` of length <= (?P<limit>\d+)")
 _BACKTICKS: Final = str.maketrans("", "", "`")
 # Rules end up in dead-letter records and logs: an offending value is quoted, but never whole.
 _QUOTE_LIMIT: Final = 60
@@ -141,14 +165,28 @@ def _from_validation(message: str, choices: dict[str, tuple[Any, ...]]) -> Decod
         return DecodeError(path, f"{value} is not one of {allowed}")
     if message in _RULES:
         return DecodeError(path, _RULES[message])
+    if too_long := _TOO_LONG.fullmatch(message):
+        return DecodeError(path, f"must be at most {too_long['limit']} characters long")
     if path == "$" and message.startswith("Expected `object`"):
         message = message.replace("`object`", "a JSON object")
     text = message.translate(_BACKTICKS)
     return DecodeError(path, text[:1].lower() + text[1:])
 
 
+class _TooLargeError(Exception):
+    """Input over a reader's size limit, raised where the decoder's own failures are caught."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+
 def _decode_error(exc: Exception, data: object, choices: dict[str, tuple[Any, ...]]) -> DecodeError:
     """Name what is wrong with ``data``, whatever ``exc`` the decoder raised."""
+    if isinstance(exc, _TooLargeError):
+        unit = "characters" if isinstance(data, str) else "bytes"
+        return DecodeError("$", f"message must be at most {exc.limit} {unit} long, got {exc.size}")
     if isinstance(exc, msgspec.ValidationError):
         return _from_validation(str(exc), choices)
     if isinstance(exc, msgspec.DecodeError):
@@ -166,23 +204,53 @@ def _decode_error(exc: Exception, data: object, choices: dict[str, tuple[Any, ..
 class _Reader(Generic[T]):
     """A reusable typed decoder plus what its error messages need."""
 
-    __slots__ = ("_choices", "_decode")
+    __slots__ = ("_choices", "_decode", "_max_size")
 
-    def __init__(self, tp: Any) -> None:
+    def __init__(self, tp: Any, max_size: int = sys.maxsize) -> None:
         self._decode = msgspec.json.Decoder(tp).decode
         self._choices = _literal_choices(tp)
+        self._max_size = max_size
 
     def __call__(self, data: Input) -> T:
         try:
+            if len(data) > self._max_size:
+                raise _TooLargeError(len(data), self._max_size)
             result: T = self._decode(data)
+        except RecursionError:
+            return self._on_fresh_stack(data)
         # Deliberately broad: a reader of untrusted input must turn every failure into the one
         # error callers handle (dead-lettering), or one odd message would stop the worker.
         except Exception as exc:
             raise _decode_error(exc, data, self._choices) from exc
         return result
 
+    def _on_fresh_stack(self, data: Input) -> T:
+        """Decode ``data`` again on a new thread, whose stack holds only a few frames.
 
-_read_event: Final = _Reader[Event](Event)
+        How deep msgspec may nest depends on how much of the recursion limit the caller's
+        stack already uses, so the same deeply nested bytes could be read by replay and
+        rejected by the worker, or rejected by each for a different reason. A caller that got
+        through without a RecursionError has the result a fresh stack gives, so retrying on
+        one only when it happens makes every caller agree, at no cost to the others.
+        """
+        outcome: list[Any] = []
+
+        def decode() -> None:
+            try:
+                outcome.append(self._decode(data))
+            except Exception as exc:  # carried back to the caller's thread, which names it
+                outcome.append(exc)
+
+        thread = threading.Thread(target=decode, name="watchfloor-decode", daemon=True)
+        thread.start()
+        thread.join()
+        if isinstance(outcome[0], Exception):
+            raise _decode_error(outcome[0], data, self._choices) from outcome[0]
+        result: T = outcome[0]
+        return result
+
+
+_read_event: Final = _Reader[Event](Event, max_size=EVENT_MAX_BYTES)
 _read_officer: Final = _Reader[Officer](Officer)
 _read_site: Final = _Reader[Site](Site)
 _read_watchlist_entry: Final = _Reader[WatchlistEntry](WatchlistEntry)
@@ -192,6 +260,8 @@ _read_dead_letter: Final = _Reader[DeadLetter](DeadLetter)
 
 def decode_event(data: Input) -> Event:
     """Decode one badge, access or roster event from a JSON object.
+
+    Input longer than :data:`EVENT_MAX_BYTES` is rejected unread.
 
     Raises
     ------
@@ -255,8 +325,13 @@ def encode_watchlist_entry(entry: WatchlistEntry) -> bytes:
 
 
 def encode_dead_letter(letter: DeadLetter) -> bytes:
-    """Encode a dead-letter record as compact JSON, the original bytes in base64."""
-    return _to_json(letter)
+    """Encode a dead-letter record as compact JSON, the original bytes in base64.
+
+    A record made by :meth:`DeadLetter.for_error` is already bounded; one built by hand with a
+    longer original is cut to :data:`schemas.deadletter.ORIGINAL_MAX_BYTES` here, so what is
+    published always fits the dead-letter topic.
+    """
+    return _to_json(letter.bounded())
 
 
 def encode_alert(alert: Alert) -> bytes:

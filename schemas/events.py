@@ -31,8 +31,9 @@ from schemas.fields import (
     Count,
     EventId,
     Hours,
-    NonEmptyStr,
+    Id,
     SchemaVersion,
+    Text,
     UtcDateTime,
     ZoneLevel,
     check_finite,
@@ -81,8 +82,8 @@ class _EventFields(Struct, frozen=True, kw_only=True, omit_defaults=True, tag_fi
     schema_version: SchemaVersion
     event_id: EventId
     event_time: UtcDateTime
-    officer_id: Annotated[NonEmptyStr, Meta(description="Pseudonymous staff identifier.")]
-    source: Annotated[NonEmptyStr, Meta(description="The producing system.")]
+    officer_id: Annotated[Id, Meta(description="Pseudonymous staff identifier.")]
+    source: Annotated[Text, Meta(description="The producing system.")]
 
 
 class BadgeEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, tag="badge"):
@@ -90,10 +91,10 @@ class BadgeEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, ta
 
     type: ClassVar[Literal["badge"]] = "badge"
 
-    badge_id: NonEmptyStr
-    site_id: NonEmptyStr
-    reader_id: NonEmptyStr
-    zone: NonEmptyStr
+    badge_id: Id
+    site_id: Id
+    reader_id: Id
+    zone: Text
     zone_level: ZoneLevel
     direction: Direction
     outcome: Outcome
@@ -111,21 +112,19 @@ class AccessEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, t
 
     type: ClassVar[Literal["access"]] = "access"
 
-    system: NonEmptyStr
+    system: Text
     action: AccessAction
-    record_type: NonEmptyStr
+    record_type: Text
     record_ref: (
         Annotated[
-            NonEmptyStr,
+            Id,
             Meta(description="Opaque record id; required unless the action is login or logout."),
         ]
         | None
     ) = None
-    case_ref: (
-        Annotated[NonEmptyStr, Meta(description="The investigation a look-up is for.")] | None
-    ) = None
-    workstation_id: NonEmptyStr
-    site_id: NonEmptyStr | None = None
+    case_ref: Annotated[Id, Meta(description="The investigation a look-up is for.")] | None = None
+    workstation_id: Id
+    site_id: Id | None = None
     result_count: Count | None = None
 
     def __post_init__(self) -> None:
@@ -142,15 +141,15 @@ class RosterEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, t
     type: ClassVar[Literal["roster"]] = "roster"
 
     change_type: ChangeType
-    actor_id: Annotated[NonEmptyStr, Meta(description="Who made the change.")]
+    actor_id: Annotated[Id, Meta(description="Who made the change.")]
     period_start: UtcDateTime
     period_end: UtcDateTime
     hours: Hours | None = None
-    approver_id: NonEmptyStr | None = None
+    approver_id: Id | None = None
     counterpart_id: (
-        Annotated[NonEmptyStr, Meta(description="Swap partner of a shift_swapped change.")] | None
+        Annotated[Id, Meta(description="Swap partner of a shift_swapped change.")] | None
     ) = None
-    reason: Annotated[NonEmptyStr, Meta(description="Reason code.")] | None = None
+    reason: Annotated[Text, Meta(description="Reason code.")] | None = None
 
     def __post_init__(self) -> None:
         for name in ("event_time", "period_start", "period_end"):

@@ -29,17 +29,21 @@ from msgspec import Meta
 __all__ = [
     "EARLIEST",
     "EVENT_ID_MAX_LENGTH",
+    "ID_MAX_LENGTH",
     "LATEST",
     "RULE_MESSAGE",
     "SAFE_INT_MAX",
     "SCHEMA_VERSION",
+    "TEXT_MAX_LENGTH",
     "TIME_RANGE_RULE",
     "UTC",
     "Count",
     "EventId",
     "Hours",
+    "Id",
     "NonEmptyStr",
     "SchemaVersion",
+    "Text",
     "UtcDateTime",
     "ZoneLevel",
     "check_finite",
@@ -60,7 +64,14 @@ TIME_RANGE_RULE: Final = "time must lie within the years 2000 to 2100 (UTC)"
 # two agree except within a day of the ends of the span, where the offset moves the UTC year.
 _YEAR_PATTERN: Final = "^(?:20[0-9]{2}|2100)-"
 
-EVENT_ID_MAX_LENGTH: Final = 128
+# Every string an input message carries is bounded, in characters: unbounded, a megabyte-long
+# officer id would be accepted, and the worker re-keying the event by officer would make a
+# message over Kafka's 1 MB limit, which stalls it. Identifiers are codes a system generates;
+# names, reason codes and the like are written by people and get more room. Both are far above
+# any real value and far below a size that strains a topic, a table or a log line.
+ID_MAX_LENGTH: Final = 128
+TEXT_MAX_LENGTH: Final = 1024
+EVENT_ID_MAX_LENGTH: Final = ID_MAX_LENGTH
 # Counts stay exact for readers that hold JSON numbers as doubles (JavaScript's
 # Number.MAX_SAFE_INTEGER), and an absurd count is refused instead of crashing an encoder.
 SAFE_INT_MAX: Final = 2**53 - 1
@@ -75,14 +86,12 @@ SchemaVersion = Annotated[
     Meta(description="Major version of the message schema; readers reject any they do not know."),
 ]
 NonEmptyStr = Annotated[str, Meta(min_length=1)]
-EventId = Annotated[
-    str,
-    Meta(
-        min_length=1,
-        max_length=EVENT_ID_MAX_LENGTH,
-        description="Identifier unique within the producing source.",
-    ),
-]
+"""Unbounded text: only for what watchfloor writes itself (alerts, dead letters)."""
+Id = Annotated[str, Meta(min_length=1, max_length=ID_MAX_LENGTH)]
+"""An identifier from an input message (officer, site, badge, record...)."""
+Text = Annotated[str, Meta(min_length=1, max_length=TEXT_MAX_LENGTH)]
+"""A name or code from an input message (zone, system, source, reason...)."""
+EventId = Annotated[Id, Meta(description="Identifier unique within the producing source.")]
 UtcDateTime = Annotated[
     datetime,
     Meta(

@@ -35,6 +35,7 @@ from typing import Any, Final
 import msgspec
 
 from schemas.alerts import Alert
+from schemas.codec import EVENT_MAX_BYTES
 from schemas.deadletter import DeadLetter
 from schemas.events import SESSION_ACTIONS, AccessEvent, BadgeEvent, RosterEvent
 from schemas.reference import Officer, Site, WatchlistEntry
@@ -61,13 +62,19 @@ _TIME_NOTE: Final = (
     "Times are read as UTC and must fall within the years 2000 to 2100 in UTC; the pattern "
     "checks the written year."
 )
+_EVENT_SIZE_RULE: Final = f"The whole message is at most {EVENT_MAX_BYTES} bytes of JSON."
 READER_ONLY_RULES: Final[dict[str, tuple[str, ...]]] = {
-    "roster.json": ("period_end must not be before period_start.",),
+    "badge.json": (_EVENT_SIZE_RULE,),
+    "access.json": (_EVENT_SIZE_RULE,),
+    "roster.json": ("period_end must not be before period_start.", _EVENT_SIZE_RULE),
     "site.json": ("Zone names must be unique within a site.",),
     "alert.json": (
         "window.end must not be before window.start.",
         "A welfare alert must not be among its own risk contributions.",
         "Explanation values nest at most 16 levels and integers fit in 64 bits.",
+    ),
+    "deadletter.json": (
+        "original_length is the decoded length of original, or more when truncated is true.",
     ),
 }
 """Rules the reader enforces that JSON Schema cannot express, stated in the descriptions."""
@@ -100,6 +107,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
             doc["$defs"] = defs
         docs[name] = doc
     _require_record_ref(docs["access.json"])
+    _require_digest_when_truncated(docs["deadletter.json"])
     docs["event.json"] = {
         "$schema": DIALECT,
         "$id": BASE_URI + "event.json",
@@ -173,4 +181,17 @@ def _require_record_ref(access: dict[str, Any]) -> None:
     access["then"] = {
         "required": ["record_ref"],
         "properties": {"record_ref": {"type": "string"}},
+    }
+
+
+def _require_digest_when_truncated(letter: dict[str, Any]) -> None:
+    """A dead letter that keeps only part of its input says how long the whole was, and its
+    digest."""
+    letter["if"] = {"required": ["truncated"], "properties": {"truncated": {"const": True}}}
+    letter["then"] = {
+        "required": ["original_length", "original_sha256"],
+        "properties": {
+            "original_length": {"type": "integer"},
+            "original_sha256": {"type": "string"},
+        },
     }

@@ -20,7 +20,8 @@ from msgspec import Meta, Struct
 from msgspec.structs import force_setattr
 
 from schemas.fields import (
-    NonEmptyStr,
+    Id,
+    Text,
     UtcDateTime,
     ZoneLevel,
     check_finite,
@@ -36,21 +37,21 @@ WatchlistCategory = Literal["vip", "colleague", "restricted", "self_related"]
 class Officer(Struct, frozen=True, kw_only=True):
     """One member of staff in the directory, keyed by ``officer_id``."""
 
-    officer_id: NonEmptyStr
-    unit_id: NonEmptyStr
-    role: NonEmptyStr
-    rank: NonEmptyStr
-    home_site_id: NonEmptyStr
-    line_manager_id: (
-        Annotated[NonEmptyStr, Meta(description="Absent at the top of the chain.")] | None
-    ) = None
+    officer_id: Id
+    unit_id: Id
+    role: Text
+    rank: Text
+    home_site_id: Id
+    line_manager_id: Annotated[Id, Meta(description="Absent at the top of the chain.")] | None = (
+        None
+    )
     active: bool
 
 
 class ZoneSpec(Struct, frozen=True, kw_only=True):
     """A badged zone of a site."""
 
-    zone: NonEmptyStr
+    zone: Text
     level: ZoneLevel
     tracks_exit: Annotated[
         bool,
@@ -61,8 +62,8 @@ class ZoneSpec(Struct, frozen=True, kw_only=True):
 class Site(Struct, frozen=True, kw_only=True):
     """A police site with its coordinates and badged zones."""
 
-    site_id: NonEmptyStr
-    name: NonEmptyStr
+    site_id: Id
+    name: Text
     lat: Annotated[float, Meta(ge=-90.0, le=90.0, description="WGS 84 latitude, degrees.")]
     lon: Annotated[float, Meta(ge=-180.0, le=180.0, description="WGS 84 longitude, degrees.")]
     zones: Annotated[
@@ -89,7 +90,7 @@ class Site(Struct, frozen=True, kw_only=True):
 class WatchlistEntry(Struct, frozen=True, kw_only=True):
     """A sensitive record whose look-up needs a case reference."""
 
-    record_ref: NonEmptyStr
+    record_ref: Id
     category: WatchlistCategory
     expires_at: (
         Annotated[UtcDateTime, Meta(description="Absent when the entry never expires.")] | None

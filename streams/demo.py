@@ -29,7 +29,12 @@ from streams.cli_support import (
 from streams.connection import KafkaSecurity, SecurityConfigError, describe_failure
 from streams.local_kafka import LocalKafka, LocalKafkaError, free_port, metadata_request
 
+TOPICS_KNOWN_DEADLINE_S = 30.0
 DEMO_PREFIX = "watchfloor-demo"
+"""Each run's topics are named `watchfloor-demo-<run>.*` and deleted when it stops: a worker
+with a new app id reads its input from the earliest offset, so events a previous run left in
+shared topics were read again (with the same event ids, at other shifted times), showing as
+late events and as re-entries whose evidence is one swipe twice."""
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             "demo starts listens in plain text on loopback only"
         )
     workdir = Path(tempfile.mkdtemp(prefix="watchfloor-demo-"))
+    run_settings: Any = None  # this run's deployment, once its topics exist
     try:
         bootstrap: str = args.bootstrap or ""
         if bootstrap:
@@ -111,12 +117,18 @@ def run(args: argparse.Namespace) -> int:
         from streams.service.settings import ServiceSettings
         from streams.service.topology import ensure_topics
 
+        run_name = f"{DEMO_PREFIX}-{int(time.time())}-{os.getpid()}"
         settings = ServiceSettings(
-            bootstrap=bootstrap, topic_prefix=DEMO_PREFIX, partitions=4, security=security
+            bootstrap=bootstrap,
+            topic_prefix=run_name,
+            app_id=run_name,
+            partitions=4,
+            security=security,
         )
         ensure_topics(settings)
+        run_settings = settings
         web_port = free_port()
-        common = ["--bootstrap", bootstrap, "--topic-prefix", DEMO_PREFIX]
+        common = ["--bootstrap", bootstrap, "--topic-prefix", run_name]
         worker_log = workdir / "worker.log"
         children.append(
             _spawn(
@@ -126,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
                     "--partitions",
                     "4",
                     "--app-id",
-                    f"{DEMO_PREFIX}-{int(time.time())}",
+                    settings.app_id,
                     "--store",
                     "memory",
                     "--state-dir",
@@ -166,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for child in children:
             _stop(child)
+        if run_settings is not None:
+            _delete_topics(run_settings)
         # Clients closed above may still retry a connection as the broker goes; that is the
         # shutdown, not an error worth showing.
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
@@ -173,6 +187,17 @@ def run(args: argparse.Namespace) -> int:
             started_broker.stop()
             say("stopped the local broker it started")
     return 0
+
+
+def _delete_topics(settings: Any) -> None:
+    from streams.service.topology import delete_deployment_topics
+
+    try:
+        deleted = delete_deployment_topics(settings)
+    except Exception as error:  # stopping goes on whatever the broker says
+        say(f"could not delete this run's topics ({describe_failure(error)})")
+        return
+    say(f"deleted this run's {len(deleted)} topics")
 
 
 def say(text: str) -> None:
@@ -232,11 +257,21 @@ def _print_alerts(
     )
     ends = None if duration is None else time.monotonic() + duration
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions: list[TopicPartition] = []
+        # Topics this run has just created may take a moment to show in a new client's metadata.
+        known_by = time.monotonic() + TOPICS_KNOWN_DEADLINE_S
+        while not partitions and time.monotonic() < known_by and not stop.is_set():
+            found = [consumer.partitions_for_topic(topic) for topic in topics]
+            if all(found):
+                partitions = [
+                    TopicPartition(topic, p)
+                    for topic, ids in zip(topics, found, strict=True)
+                    for p in sorted(ids or ())
+                ]
+            else:
+                stop.wait(0.2)
+        if not partitions:
+            raise CommandError(f"the alert topics {topics} did not appear on the broker")
         consumer.assign(partitions)
         consumer.seek_to_end(*partitions)
         while not stop.is_set() and (ends is None or time.monotonic() < ends):

@@ -121,6 +121,34 @@ def ensure_topics(
         admin.close()
 
 
+def delete_deployment_topics(settings: ServiceSettings) -> list[str]:
+    """Delete every topic of one deployment: its contract topics (under its prefix) and the
+    worker's own (changelogs and Faust's, named after its app id: so also those of any other
+    deployment sharing the app id). Returns the names deleted.
+
+    For deployments that live and die with one run, such as the demo's: left behind, their
+    events would be read again by the next run's worker, which starts from the earliest offset.
+    """
+    from kafka import KafkaAdminClient
+    from kafka.errors import UnknownTopicOrPartitionError
+
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap, **settings.security.kafka_python()
+    )
+    try:
+        mine = sorted(
+            name
+            for name in admin.list_topics()
+            if name.startswith((f"{settings.topic_prefix}.", f"{settings.app_id}-"))
+        )
+        if mine:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
+                admin.delete_topics(mine, timeout_ms=30_000)
+        return mine
+    finally:
+        admin.close()
+
+
 def _topic_configs(spec: TopicSpec) -> dict[str, str]:
     configs: dict[str, str] = {}
     if spec.compacted:

@@ -37,7 +37,7 @@ from detectors.messages import DayVector
 from detectors.peer import PeerGroupStage
 from detectors.state import OfficerState
 from schemas.codec import DecodeError, decode_event, encode_alert, encode_dead_letter
-from schemas.deadletter import DeadLetter, KafkaOrigin
+from schemas.deadletter import DeadLetter, KafkaOrigin, dead_letter_key
 from streams.service import messages as wire
 from streams.service.exactly_once import (
     ExactlyOnceApp,
@@ -276,7 +276,9 @@ class WatchfloorWorker:
                 error,
                 rejected_at=datetime.now(UTC),
             )
-            await self.deadletter.send(key=message.key, value=encode_dead_letter(letter))
+            await self.deadletter.send(
+                key=dead_letter_key(message.key), value=encode_dead_letter(letter)
+            )
             return
         if self.settings.pseudonyms is not None:  # officer ids never pass this point in clear
             decoded, raw = self.settings.pseudonyms.event_and_bytes(decoded)
@@ -399,7 +401,9 @@ class WatchfloorWorker:
             reason=reason[:1000],
             rejected_at=datetime.now(UTC),
         )
-        await self.deadletter.send(key=message.key, value=encode_dead_letter(letter))
+        await self.deadletter.send(
+            key=dead_letter_key(message.key), value=encode_dead_letter(letter)
+        )
 
     async def _officer_message(self, event: Any) -> None:
         message = event.message

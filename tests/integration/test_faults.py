@@ -9,6 +9,7 @@ only disorder is the one the test makes on purpose.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -21,8 +22,14 @@ import pytest
 from detectors.pipeline import Pipeline
 from detectors.testing import Scenario
 from schemas.alerts import Alert
-from schemas.codec import DecodeError, decode_dead_letter, decode_event, encode_alert
-from schemas.deadletter import KafkaOrigin
+from schemas.codec import (
+    EVENT_MAX_BYTES,
+    DecodeError,
+    decode_dead_letter,
+    decode_event,
+    encode_alert,
+)
+from schemas.deadletter import ORIGINAL_MAX_BYTES, DeadLetter, KafkaOrigin
 from schemas.events import Event
 from tests.integration.busy_week import CLOCK_OFFICER, busy_week, event_lines, expected_alerts
 from tests.integration.service_support import Deployment, WorkerProcess
@@ -33,15 +40,18 @@ pytestmark = pytest.mark.slow
 INPUT_ENTITIES = ("badge", "access", "roster")
 BAD_COUNT = 10_000
 # Kafka's default message limit is 1 MB (topics' max.message.bytes 1,048,588, kafka-python's
-# max_request_size 1,048,576). A dead letter carries the original in base64 (4/3 of its size)
-# plus ~300 bytes, so 700 KiB is about the largest input whose dead letter still fits in a
-# default-sized dead-letter topic; the huge fields stay under it. Larger inputs (up to the
-# input topic's 1 MB) would need a larger dead-letter topic or a truncated copy: not tested.
-HUGE_MAX_BYTES = 700 * 1024
+# max_request_size 1,048,576, which counts the key and the record's overhead too). Every
+# record the tests publish stays under it, or the producer would refuse it before the worker
+# could see it.
+INPUT_MESSAGE_LIMIT = 1_048_576
+# The largest huge field: as large as the input topic allows with the rest of the event, far
+# past the event size limit. A dead letter keeps the first ORIGINAL_MAX_BYTES of such an
+# input (with its length and digest), so it fits a default-sized dead-letter topic.
+HUGE_MAX_BYTES = 1_000_000
 # The worker's RSS may grow by this much while it rejects the 10,000 bad messages (~40 MB
 # of them); measured here: ~40 MB over ~170 MB at "ready". Generous on purpose: aiokafka's
 # fetch buffers (up to 50 MB a fetch), the transactional producer's pending dead letters (up
-# to 1 MB each) and CPython's allocator, which keeps freed arenas, all legitimately raise RSS.
+# to ~100 KB each) and CPython's allocator, which keeps freed arenas, all legitimately raise RSS.
 # So it catches gross leaks only: keeping every rejected message with its dead letter would
 # add ~95 MB to the ~40 MB measured and still pass; keeping two copies of each, or anything
 # growing faster than the input, fails. A slow leak needs a longer soak than this budget.
@@ -121,8 +131,8 @@ def _mutate(rng: random.Random, good: list[bytes], kind: str) -> bytes:
         # An integer past 64 bits, which orjson will not write: spliced in as text.
         return orjson.dumps(doc).replace(b'"<big>"', b"1" + b"0" * 30)
     if kind == "huge_fields":
-        # Mostly 1 to 16 KiB; one in a hundred as large as a dead letter allows.
-        size = HUGE_MAX_BYTES - 1024 if rng.random() < 0.01 else rng.randrange(1024, 16 * 1024)
+        # Mostly 1 to 16 KiB; one in a hundred as large as the input topic allows.
+        size = HUGE_MAX_BYTES if rng.random() < 0.01 else rng.randrange(1024, 16 * 1024)
         field = rng.choice([*sorted(doc), "comment"])
         char = rng.choice(["x", "é", "\u2603", "9"])
         doc[field] = char * (size // len(char.encode()))
@@ -182,8 +192,9 @@ def _bad_messages(good: list[bytes], count: int, seed: int) -> list[bytes]:
     """`count` messages the decoder must reject, every kind in turn; deterministic per seed.
 
     A mutation that happens to leave a valid event (null for an optional field, say) is drawn
-    again: the test needs every one of them to be bad. Huge values of most string fields are
-    valid events (only event_id is bounded); one of those has its own test below.
+    again: the test needs every one of them to be bad. Every string field of an event is
+    bounded, so a huge value of any is bad; a huge unknown field ("comment") is bad only past
+    the event size limit.
     """
     rng = random.Random(seed)
     out: list[bytes] = []
@@ -197,7 +208,8 @@ def _bad_messages(good: list[bytes], count: int, seed: int) -> list[bytes]:
 
 def _route(rng: random.Random, raw: bytes) -> tuple[str, bytes | None]:
     """A topic and key for a bad message: where its `type` says if it says, else anywhere;
-    keyed by its officer, by garbage, or not at all."""
+    keyed by its officer (when key and value together fit the topic), by garbage, or not at
+    all."""
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -208,8 +220,14 @@ def _route(rng: random.Random, raw: bytes) -> tuple[str, bytes | None]:
         if doc.get("type") in INPUT_ENTITIES:
             entity = str(doc["type"])
         if isinstance(doc.get("officer_id"), str) and rng.random() < 0.5:
-            key = doc["officer_id"].encode()
+            officer = doc["officer_id"].encode()
+            if len(officer) + len(raw) < INPUT_MESSAGE_LIMIT - 1024:
+                key = officer
     return entity, key
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # ---------------------------------------------------------------------------- the worker
@@ -292,6 +310,11 @@ def test_fuzzed_bad_messages_are_all_dead_lettered_and_the_good_ones_give_the_pu
     ]
     for raw in bad:
         records.insert(rng.randrange(0, len(records)), (*_route(rng, raw), raw))
+    # Some are over the event size limit and some over what a dead letter keeps, yet every
+    # record fits the input topic, so each one reaches the worker.
+    assert sum(len(raw) > EVENT_MAX_BYTES for raw in bad) > 5
+    assert sum(len(raw) > ORIGINAL_MAX_BYTES for raw in bad) > 5
+    assert max(len(key or b"") + len(value) for _, key, value in records) < INPUT_MESSAGE_LIMIT
     deployment.publish_reference(sc.officers, sc.sites, sc.watchlist)
     deployment.publish_records(records)
     began = time.monotonic()
@@ -318,12 +341,24 @@ def test_fuzzed_bad_messages_are_all_dead_lettered_and_the_good_ones_give_the_pu
     assert live == expected, worker.log_tail()
     # Every good event reached the core exactly once (none lost to a neighbouring bad one).
     assert _metric_total(worker, "watchfloor_events_processed_total") == len(good)
-    # Exactly the bad messages, each once, byte for byte, each saying why and where from.
+    # Exactly the bad messages, each once, byte for byte (their first ORIGINAL_MAX_BYTES, with
+    # the whole one's length and digest, for the longer ones), each saying why and where from.
     assert len(letters) == BAD_COUNT, f"{len(letters)} dead letters for {BAD_COUNT} bad messages"
-    assert sorted(letter.original for letter in letters) == sorted(bad)
+    assert sorted(str(letter.original_sha256) for letter in letters) == sorted(map(_sha256, bad))
+    by_digest = {_sha256(raw): raw for raw in bad}
+    originals = [by_digest[str(letter.original_sha256)] for letter in letters]
+    assert all(letter.matches(raw) for letter, raw in zip(letters, originals, strict=True))
+    assert [letter.original for letter in letters if not letter.truncated] == [
+        raw for raw in originals if len(raw) <= ORIGINAL_MAX_BYTES
+    ]
+    assert sum(letter.truncated for letter in letters) == sum(
+        len(raw) > ORIGINAL_MAX_BYTES for raw in bad
+    )
     # The reason is the decoder's own for those bytes (what is wrong, where), never blank.
     assert all(letter.reason.strip() for letter in letters)
-    assert all(letter.reason == _rejection(letter.original) for letter in letters)
+    assert all(
+        letter.reason == _rejection(raw) for letter, raw in zip(letters, originals, strict=True)
+    )
     inputs = {deployment.settings.topic(entity) for entity in INPUT_ENTITIES}
     assert all(
         isinstance(letter.origin, KafkaOrigin) and letter.origin.topic in inputs
@@ -454,29 +489,27 @@ def test_duplicated_reordered_input_gives_the_ordered_alerts_and_late_events_are
     assert worker.stop() == 0, worker.log_tail()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: the schema bounds only event_id, so an event with a 900 KB officer_id is "
-        "accepted; the ingest stage re-keys it by officer onto the by-officer topic (key and "
-        "value ~1.8 MB, over the topic's default 1 MB max.message.bytes): MessageSizeTooLarge, "
-        "then OutOfOrderSequenceNumber on every later send, and the worker stalls without "
-        "crashing or dead-lettering it (no alert for anyone after it)"
-    ),
-)
 def test_an_event_with_a_huge_officer_id_is_dead_lettered_and_does_not_stop_the_others(
     deployment: Deployment,
 ) -> None:
+    # Once, an officer id of 900 KB was accepted: re-keyed by officer onto the internal topic
+    # (key and value ~1.8 MB, over its 1 MB limit), it failed with MessageSizeTooLarge, then
+    # OutOfOrderSequenceNumber on every later send, and the worker stalled. Now it is rejected,
+    # as are a long officer id under the event size limit and a valid event padded past it.
     sc = busy_week()
     lines = event_lines(sc)
     expected = sorted(encode_alert(a) for a in expected_alerts(sc))
     doc = orjson.loads(lines[10])
-    doc["event_id"], doc["officer_id"] = "huge-officer-1", "P" + "x" * 900_000
-    huge = orjson.dumps(doc)
-    # Sent unkeyed: keyed by its officer it would be over the input topic's limit, and the
-    # producer would refuse it before the worker could.
+    huge = orjson.dumps(doc | {"event_id": "huge-officer-1", "officer_id": "P" + "x" * 900_000})
+    long = orjson.dumps(doc | {"event_id": "long-officer-1", "officer_id": "P" + "x" * 50_000})
+    padded = orjson.dumps(doc | {"event_id": "padded-1", "comment": "x" * 1_000_000})
+    bad = [huge, long, padded]
+    # Sent unkeyed: keyed by its officer the huge one would be over the input topic's limit,
+    # and the producer would refuse it before the worker could.
     records = [(str(orjson.loads(line)["type"]), None, line) for line in lines]
-    records.insert(11, ("badge", None, huge))
+    for at, raw in zip((11, 20, 30), bad, strict=True):
+        records.insert(at, ("badge", None, raw))
+    assert max(len(value) for _, _, value in records) < INPUT_MESSAGE_LIMIT
 
     deployment.publish_reference(sc.officers, sc.sites, sc.watchlist)
     deployment.publish_records(records)
@@ -489,5 +522,21 @@ def test_an_event_with_a_huge_officer_id_is_dead_lettered_and_does_not_stop_the_
 
     assert _alive(worker), worker.log_tail()
     assert live == expected, worker.log_tail()
-    assert [letter.original for letter in letters] == [huge]
-    assert letters[0].reason.strip()
+    assert len(letters) == len(bad), [letter.reason for letter in letters]
+    by_event: dict[bytes, DeadLetter] = {}
+    for letter in letters:
+        for raw in bad:
+            if letter.matches(raw):
+                by_event[raw] = letter
+    assert set(by_event) == set(bad)
+    assert by_event[huge].reason == (
+        f"$: message must be at most {EVENT_MAX_BYTES} bytes long, got {len(huge)}"
+    )
+    assert by_event[long].reason == "$.officer_id: must be at most 128 characters long"
+    assert by_event[padded].reason.startswith(f"$: message must be at most {EVENT_MAX_BYTES} ")
+    # The two over the size limit are kept in part, the other whole.
+    assert (by_event[huge].truncated, by_event[long].truncated) == (True, False)
+    assert by_event[huge].original == huge[:ORIGINAL_MAX_BYTES]
+    assert by_event[huge].original_length == len(huge)
+    assert by_event[long].original == long
+    assert worker.stop() == 0, worker.log_tail()

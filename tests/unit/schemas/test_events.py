@@ -16,10 +16,16 @@ from schemas import (
     BadgeEvent,
     DecodeError,
     Event,
+    Officer,
     RosterEvent,
+    Site,
+    WatchlistEntry,
+    ZoneSpec,
     decode_event,
     encode_event,
 )
+from schemas.fields import ID_MAX_LENGTH, TEXT_MAX_LENGTH
+from streams.service.metrics import reason_class
 
 DATA = Path(__file__).parent / "data"
 LINES = (DATA / "events.jsonl").read_bytes().splitlines()
@@ -161,7 +167,7 @@ RULES = [
     (BADGE, {"type": "camera"}, "$.type", "'camera' is not one of 'badge', 'access', 'roster'"),
     (BADGE, {"type": ...}, "$.type", "required field is missing"),
     (BADGE, {"event_id": ""}, "$.event_id", "must not be empty"),
-    (BADGE, {"event_id": "e" * 129}, "$.event_id", "length <= 128"),
+    (BADGE, {"event_id": "e" * 129}, "$.event_id", "must be at most 128 characters long"),
     (BADGE, {"officer_id": ""}, "$.officer_id", "must not be empty"),
     (BADGE, {"officer_id": 40211}, "$.officer_id", "expected str, got int"),
     (BADGE, {"badge_id": ...}, "$.badge_id", "required field is missing"),
@@ -243,8 +249,108 @@ def test_nan_hours_built_in_python_are_refused_rather_than_written_as_null() -> 
 
 
 def test_a_huge_offending_value_is_quoted_only_in_part() -> None:
-    err = _error(BADGE, direction="x" * 100_000)
+    err = _error(BADGE, direction="x" * 60_000)
 
     assert err.path == "$.direction"
     assert len(err.rule) < 120
     assert err.rule.endswith("is not one of 'in', 'out'")
+
+
+# ---------------------------------------------------------------------------- string lengths
+
+_INPUT_MODELS: list[type[msgspec.Struct]] = [
+    BadgeEvent,
+    AccessEvent,
+    RosterEvent,
+    Officer,
+    Site,
+    ZoneSpec,
+    WatchlistEntry,
+]
+
+
+def _string_limits(model: type[msgspec.Struct]) -> dict[str, int | None]:
+    """Each string field of ``model`` (enumerations left out) and its maximum length."""
+    info = msgspec.inspect.type_info(model)
+    assert isinstance(info, msgspec.inspect.StructType)
+    limits: dict[str, int | None] = {}
+    for field in info.fields:
+        pending = [field.type]
+        while pending:
+            leaf = pending.pop()
+            if isinstance(leaf, msgspec.inspect.Metadata):
+                pending.append(leaf.type)
+            elif isinstance(leaf, msgspec.inspect.UnionType):
+                pending.extend(leaf.types)
+            elif isinstance(leaf, msgspec.inspect.StrType):
+                limits[field.encode_name] = leaf.max_length
+    return limits
+
+
+@pytest.mark.parametrize("model", _INPUT_MODELS, ids=lambda m: m.__name__)
+def test_every_string_an_input_message_carries_is_bounded(model: type[msgspec.Struct]) -> None:
+    # A new field without a bound would let one message through that is too large to pass on.
+    limits = _string_limits(model)
+
+    assert limits, "every input model has string fields"
+    assert {name for name, limit in limits.items() if limit is None} == set()
+    assert set(limits.values()) <= {ID_MAX_LENGTH, TEXT_MAX_LENGTH}
+
+
+def test_identifiers_get_128_characters_and_names_and_codes_1024() -> None:
+    assert (ID_MAX_LENGTH, TEXT_MAX_LENGTH) == (128, 1024)
+    texts = {
+        name
+        for model in _INPUT_MODELS
+        for name, limit in _string_limits(model).items()
+        if limit == TEXT_MAX_LENGTH
+    }
+    assert texts == {"source", "zone", "system", "record_type", "reason", "role", "rank", "name"}
+
+
+# Each row: the base event and one string field of it; every one is tested at its limit and
+# one character past it.
+STRING_FIELDS = [
+    (BADGE, "event_id", ID_MAX_LENGTH),
+    (BADGE, "officer_id", ID_MAX_LENGTH),
+    (BADGE, "source", TEXT_MAX_LENGTH),
+    (BADGE, "badge_id", ID_MAX_LENGTH),
+    (BADGE, "site_id", ID_MAX_LENGTH),
+    (BADGE, "reader_id", ID_MAX_LENGTH),
+    (BADGE, "zone", TEXT_MAX_LENGTH),
+    (ACCESS, "system", TEXT_MAX_LENGTH),
+    (ACCESS, "record_type", TEXT_MAX_LENGTH),
+    (ACCESS, "record_ref", ID_MAX_LENGTH),
+    (ACCESS, "case_ref", ID_MAX_LENGTH),
+    (ACCESS, "workstation_id", ID_MAX_LENGTH),
+    (ACCESS, "site_id", ID_MAX_LENGTH),
+    (OVERTIME, "actor_id", ID_MAX_LENGTH),
+    (OVERTIME, "approver_id", ID_MAX_LENGTH),
+    (OVERTIME, "counterpart_id", ID_MAX_LENGTH),
+    (OVERTIME, "reason", TEXT_MAX_LENGTH),
+]
+
+
+@pytest.mark.parametrize(
+    ("base", "field", "limit"), STRING_FIELDS, ids=[f"{b['type']}.{f}" for b, f, _ in STRING_FIELDS]
+)
+def test_a_string_field_is_accepted_at_its_limit_and_rejected_one_past_it(
+    base: dict[str, Any], field: str, limit: int
+) -> None:
+    # Characters, not bytes: a snowman is three bytes of UTF-8 and counts once.
+    assert getattr(_decode(base, **{field: "\u2603" * limit}), field) == "\u2603" * limit
+
+    err = _error(base, **{field: "x" * (limit + 1)})
+    assert (err.path, err.rule) == (f"$.{field}", f"must be at most {limit} characters long")
+
+
+def test_an_over_long_value_is_not_quoted_and_counts_as_out_of_range() -> None:
+    err = _error(BADGE, officer_id="P" + "x" * 50_000)
+
+    assert str(err) == "$.officer_id: must be at most 128 characters long"
+    assert reason_class(err.rule) == "out_of_range"
+
+    # Longer still, the message as a whole is over the event size limit.
+    err = _error(BADGE, officer_id="P" + "x" * 900_000)
+    assert (err.path, reason_class(err.rule)) == ("$", "out_of_range")
+    assert err.rule.startswith("message must be at most 65536 characters long, got ")

@@ -108,6 +108,10 @@ def test_an_officer_round_trips_and_its_manager_may_be_absent_or_null() -> None:
         ("active", ..., "required field is missing"),
         ("officer_id", "", "must not be empty"),
         ("line_manager_id", "", "must not be empty"),
+        # Ids as long as an event's: a longer one could never match an event's officer.
+        ("officer_id", "P" * 129, "must be at most 128 characters long"),
+        ("line_manager_id", "P" * 129, "must be at most 128 characters long"),
+        ("rank", "r" * 1025, "must be at most 1024 characters long"),
     ],
 )
 def test_officer_fields_are_checked(field: str, value: object, rule: str) -> None:
