@@ -79,6 +79,7 @@ import asyncio
 import contextlib
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -213,7 +214,6 @@ def start_worker(
     state_dir: Path,
     port: int,
     log_path: Path,
-    profile: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """One ``watchfloor serve`` process with the memory store, its output into `log_path`."""
     command = [
@@ -238,12 +238,6 @@ def start_worker(
         "--web-port",
         str(port),
     ]
-    if profile:
-        # py-spy samples the worker from outside, so the profile costs the worker nothing.
-        command = [
-            *("py-spy", "record", "-d", "40", "--format", "raw", "-o", profile, "--"),
-            *command,
-        ]
     with open(log_path, "ab") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
@@ -292,8 +286,8 @@ def run_worker(
         state_dir=root / "state",
         port=port,
         log_path=log_path,
-        profile=profile,
     )
+    spy = _attach_profiler(worker.pid, profile) if profile else None
     try:
         end = time.monotonic() + deadline_s
         first = last = 0.0
@@ -334,11 +328,31 @@ def run_worker(
             "rss_mib": rss_kib / 1024,
         }
     finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
         worker.terminate()
         try:
             worker.wait(timeout=60)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def _attach_profiler(pid: int, profile: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling the running worker from outside (it costs the worker nothing).
+
+    Attached by pid rather than launching the worker under it: stopping a py-spy that launched
+    the worker left the worker running, which then took CPU from every later measurement.
+    """
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen(
+        [found, "record", "--pid", str(pid), "--format", "raw", "-o", profile],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _forwarded(bootstrap: str, prefix: str) -> int:

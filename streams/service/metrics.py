@@ -80,7 +80,7 @@ def reason_class(rule: str) -> str:
 
 CONSUMER_LAG = "watchfloor_consumer_lag_messages"
 CONSUMER_LAG_HELP = (
-    "Messages in a consumed partition not yet committed by this worker, per topic and partition "
+    "Messages in an input partition not yet committed by this worker, per topic and partition "
     "(log end, or last stable offset under transactions, minus the committed offset)."
 )
 

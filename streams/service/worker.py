@@ -206,8 +206,10 @@ class WatchfloorWorker:
             return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
         self.app.page("/metrics")(metrics_page)
-        consumed = (self.input_topic, self.by_officer, self.peer_topic)
-        self.metrics.watch(self.app, {name for t in consumed for name in t.topics})
+        # The input topics only: their backlog is what operators ask about. The internal hops
+        # are written in transactions, whose commit markers take offsets of their own, so their
+        # committed offsets stay a marker short of the end and their lag would never read zero.
+        self.metrics.watch(self.app, set(self.input_topic.topics))
         self.app.timer(interval=15.0)(self._sample_state)
         self.app.timer(interval=IDLE_HEARTBEAT_SECONDS)(self._idle_heartbeat)
         self._heartbeat_producer: Any = None

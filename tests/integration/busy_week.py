@@ -5,10 +5,25 @@ Its events, fed to the live service or to the pure pipeline, must give the same 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import orjson
+
+from detectors.config import load_config
 from detectors.pipeline import Pipeline
+from detectors.reference import Reference
 from detectors.testing import Scenario
 from schemas.alerts import Alert
-from schemas.codec import encode_event
+from schemas.codec import (
+    decode_event,
+    decode_officer,
+    decode_site,
+    decode_watchlist_entry,
+    encode_alert,
+    encode_event,
+)
+from schemas.reference import Officer, Site, WatchlistEntry
+from streams.simulator.engine import Settings, Simulation
 
 # An officer unknown to the reference data whose one late badge swipe moves every partition's
 # event-time clock far past the scenario, so every alert due is out (live has no "end").
@@ -52,3 +67,50 @@ def expected_alerts(sc: Scenario) -> list[Alert]:
     for event in sc.events():
         alerts.extend(pipeline.feed(event))
     return [alert for alert in alerts if alert.officer_id != CLOCK_OFFICER]
+
+
+def small_force() -> tuple[Simulation, list[bytes]]:
+    """A simulated force of 30 over five days, with a closing clock event (see CLOCK_OFFICER)."""
+    sim = Simulation(
+        Settings(officers=30, days=5, seed=5, start=date(2026, 3, 2), scenario_rate=0.5)
+    )
+    lines = [line.encode() for day in sim.run() for line in day.lines]
+    last = decode_event(lines[-1]).event_time + timedelta(days=14)
+    clock = {
+        "schema_version": 1,
+        "type": "badge",
+        "event_id": "clock-1",
+        "event_time": last.isoformat(),
+        "officer_id": CLOCK_OFFICER,
+        "source": "test-clock",
+        "badge_id": "B-CLOCK",
+        "site_id": "S001",
+        "reader_id": "S001-R01",
+        "zone": "station-main",
+        "zone_level": 1,
+        "direction": "in",
+        "outcome": "granted",
+    }
+    return sim, [*lines, orjson.dumps(clock)]
+
+
+def force_reference(
+    sim: Simulation,
+) -> tuple[list[Officer], list[Site], list[WatchlistEntry]]:
+    """The simulation's reference data, decoded as the worker decodes it."""
+    return (
+        [decode_officer(orjson.dumps(o)) for o in sim.officers()],
+        [decode_site(orjson.dumps(s)) for s in sim.sites()],
+        [decode_watchlist_entry(orjson.dumps(w)) for w in sim.watchlist()],
+    )
+
+
+def force_alerts(sim: Simulation, lines: list[bytes]) -> list[bytes]:
+    """The pure pipeline's alerts for `lines`, encoded and sorted (the clock officer's left out)."""
+    pipeline = Pipeline(load_config(), Reference(*force_reference(sim)))
+    return sorted(
+        encode_alert(alert)
+        for line in lines
+        for alert in pipeline.feed(decode_event(line))
+        if alert.officer_id != CLOCK_OFFICER
+    )

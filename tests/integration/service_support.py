@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -159,8 +160,8 @@ def read_committed_many(
     try:
         partitions = []
         for topic in topics:
-            ids = wait_until(
-                lambda t=topic: consumer.partitions_for_topic(t), what=f"topic {topic}"
+            ids: set[int] = wait_until(
+                partial(consumer.partitions_for_topic, topic), what=f"topic {topic}"
             )
             partitions += [TopicPartition(topic, p) for p in sorted(ids)]
         consumer.assign(partitions)

@@ -2,49 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import orjson
 import pytest
 
-from detectors.config import load_config
-from detectors.pipeline import Pipeline
-from detectors.reference import Reference
-from schemas.codec import (
-    decode_event,
-    decode_officer,
-    decode_site,
-    decode_watchlist_entry,
-    encode_alert,
-)
-from streams.simulator.engine import Settings, Simulation
-from tests.integration.busy_week import CLOCK_OFFICER
+from tests.integration.busy_week import force_alerts, force_reference, small_force
 from tests.integration.service_support import Deployment, processed_events
 from tests.kafka_support import wait_until
-
-
-def _small_force() -> tuple[Simulation, list[bytes]]:
-    sim = Simulation(
-        Settings(officers=30, days=5, seed=5, start=date(2026, 3, 2), scenario_rate=0.5)
-    )
-    lines = [line.encode() for day in sim.run() for line in day.lines]
-    last = decode_event(lines[-1]).event_time + timedelta(days=14)
-    clock = {
-        "schema_version": 1,
-        "type": "badge",
-        "event_id": "clock-1",
-        "event_time": last.isoformat(),
-        "officer_id": CLOCK_OFFICER,
-        "source": "test-clock",
-        "badge_id": "B-CLOCK",
-        "site_id": "S001",
-        "reader_id": "S001-R01",
-        "zone": "station-main",
-        "zone_level": 1,
-        "direction": "in",
-        "outcome": "granted",
-    }
-    return sim, [*lines, orjson.dumps(clock)]
 
 
 @pytest.mark.slow
@@ -61,20 +24,11 @@ def _small_force() -> tuple[Simulation, list[bytes]]:
 def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
     deployment: Deployment,
 ) -> None:
-    sim, lines = _small_force()
-    officers = [decode_officer(orjson.dumps(o)) for o in sim.officers()]
-    sites = [decode_site(orjson.dumps(s)) for s in sim.sites()]
-    watchlist = [decode_watchlist_entry(orjson.dumps(w)) for w in sim.watchlist()]
-    pipeline = Pipeline(load_config(), Reference(officers, sites, watchlist))
-    expected = sorted(
-        encode_alert(alert)
-        for line in lines
-        for alert in pipeline.feed(decode_event(line))
-        if alert.officer_id != CLOCK_OFFICER
-    )
+    sim, lines = small_force()
+    expected = force_alerts(sim, lines)
     assert expected, "the scenario must produce alerts for the test to mean anything"
 
-    deployment.publish_reference(officers, sites, watchlist)
+    deployment.publish_reference(*force_reference(sim))
     first = deployment.start_worker("before-kill")
     deployment.publish_events(lines)
     # Kill it once it is well into the stream: state, offsets and alerts are all in flight.
