@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -213,7 +214,15 @@ def test_check_finds_missing_misshapen_and_uncompacted_topics_on_a_real_broker(
     finally:
         admin.close()
     ensure_topics(settings, {"bootstrap_servers": kafka_bootstrap})
+    expected = [
+        f"problem  topic {settings.topic('officers')}: cleanup.policy delete, expected compact"
+    ]
+    # Topics just created can take a moment to show in a new client's metadata (seen in CI).
+    deadline = time.monotonic() + 30
     code, lines = _check(capsys, *flags)
+    while _problems(lines) != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        code, lines = _check(capsys, *flags)
     assert _problems(lines) == [
         f"problem  topic {settings.topic('officers')}: cleanup.policy delete, expected compact"
     ]
