@@ -629,12 +629,18 @@ async def measure_latency(
     }
 
 
-def latency_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dict[str, Any]:
-    prefix = f"bench{uuid.uuid4().hex[:6]}"
+def fresh_deployment(bootstrap: str, partitions: int) -> ServiceSettings:
+    """Settings of a deployment with a prefix of its own, its topics created."""
     settings = ServiceSettings(
-        bootstrap=bootstrap, topic_prefix=prefix, partitions=options.partitions
+        bootstrap=bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:6]}", partitions=partitions
     )
     ensure_topics(settings, {"bootstrap_servers": bootstrap})
+    return settings
+
+
+def latency_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dict[str, Any]:
+    settings = fresh_deployment(bootstrap, options.partitions)
+    prefix = settings.topic_prefix
     officers = options.latency_officers
     triggers = math.ceil(options.latency * options.latency_seconds / TRIGGER_EVERY)
     publish_force(bootstrap, settings, officers, math.ceil(triggers / officers))
@@ -696,11 +702,8 @@ def publish_backlog(bootstrap: str, settings: ServiceSettings, officers: int, pe
 
 
 def restore_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dict[str, Any]:
-    prefix = f"bench{uuid.uuid4().hex[:6]}"
-    settings = ServiceSettings(
-        bootstrap=bootstrap, topic_prefix=prefix, partitions=options.partitions
-    )
-    ensure_topics(settings, {"bootstrap_servers": bootstrap})
+    settings = fresh_deployment(bootstrap, options.partitions)
+    prefix = settings.topic_prefix
     officers = options.restore_officers
     publish_force(bootstrap, settings, officers, 1)
     expected = publish_backlog(bootstrap, settings, officers, options.restore_events)
@@ -835,11 +838,8 @@ def main(argv: list[str] | None = None) -> int:
                 options.days,
                 options.seed,
             )
-            prefix = f"bench{uuid.uuid4().hex[:6]}"
-            settings = ServiceSettings(
-                bootstrap=bootstrap, topic_prefix=prefix, partitions=options.partitions
-            )
-            ensure_topics(settings, {"bootstrap_servers": bootstrap})
+            settings = fresh_deployment(bootstrap, options.partitions)
+            prefix = settings.topic_prefix
             events = publish(bootstrap, prefix, folder)
             topics = [settings.topic(entity) for entity in INPUT_ENTITIES]
             bare_s = asyncio.run(bare_loop(bootstrap, topics, events))

@@ -258,8 +258,9 @@ class WatchfloorWorker:
     async def _ingest(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
             async with processing(stream, event) as accepted:
-                if accepted:
-                    await self._ingest_message(event)
+                if not accepted:
+                    continue
+                await self._ingest_message(event)
             yield None
 
     async def _ingest_message(self, event: Any) -> None:

@@ -6,6 +6,7 @@ Its events, fed to the live service or to the pure pipeline, must give the same 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import orjson
 
@@ -21,6 +22,9 @@ from schemas.codec import (
     decode_watchlist_entry,
     encode_alert,
     encode_event,
+    encode_officer,
+    encode_site,
+    encode_watchlist_entry,
 )
 from schemas.reference import Officer, Site, WatchlistEntry
 from streams.simulator.engine import Settings, Simulation
@@ -114,3 +118,17 @@ def force_alerts(sim: Simulation, lines: list[bytes]) -> list[bytes]:
         for alert in pipeline.feed(decode_event(line))
         if alert.officer_id != CLOCK_OFFICER
     )
+
+
+def write_history(folder: Path) -> Path:
+    """The busy week as a replay's input: `events.jsonl` and `reference/`, which is returned."""
+    sc = busy_week()
+    reference = folder / "reference"
+    reference.mkdir()
+    (reference / "officers.jsonl").write_bytes(b"\n".join(map(encode_officer, sc.officers)))
+    (reference / "sites.jsonl").write_bytes(b"\n".join(map(encode_site, sc.sites)))
+    (reference / "watchlist.jsonl").write_bytes(
+        b"\n".join(map(encode_watchlist_entry, sc.watchlist))
+    )
+    (folder / "events.jsonl").write_bytes(b"\n".join(event_lines(sc)) + b"\n")
+    return reference

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterable
@@ -64,10 +65,19 @@ class Deployment:
         for worker in self.workers:
             worker.stop()
 
-    def publish_events(self, lines: Iterable[bytes], *, keyed: bool = True) -> int:
+    def publish_events(
+        self, lines: Iterable[bytes], *, keyed: bool = True, per_second: float | None = None
+    ) -> int:
+        """Publish events to their topics, keyed by officer unless `keyed` is False; at most
+        `per_second` a second when given, else as fast as one producer sends."""
         producer = KafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=5, acks="all")
         count = 0
+        began = time.monotonic()
         for line in lines:
+            if per_second is not None:
+                pause = began + count / per_second - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
             try:
                 head = orjson.loads(line)
                 kind, officer = head["type"], head["officer_id"]
@@ -290,16 +300,55 @@ class WorkerProcess:
         return self.process.returncode
 
 
+def metric_total(web_port: int, name: str) -> float:
+    """Sum of every series of one metric on the worker's /metrics (OSError if it does not
+    answer)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5) as reply:
+        text = reply.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((f"{name}{{", f"{name} "))
+    )
+
+
 def processed_events(web_port: int) -> float:
     """Events the worker on `web_port` has processed, from its metrics (0 when it does not
     answer, e.g. while it starts)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5) as reply:
-            text = reply.read().decode()
+        return metric_total(web_port, "watchfloor_events_processed_total")
     except OSError:
         return 0.0
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("watchfloor_events_processed_total{")
-    )
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for pid {pid}")
+
+
+class PeakRss:
+    """A process's peak RSS, sampled every `interval_s` on a thread until stopped."""
+
+    def __init__(self, pid: int, interval_s: float = 0.5) -> None:
+        self.pid = pid
+        self.interval_s = interval_s
+        self.start = rss_bytes(pid)
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.peak = max(self.peak, rss_bytes(self.pid))
+            except (OSError, AssertionError):
+                return  # the process is gone; the test's liveness check says so
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.peak

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-import threading
 import time
-import urllib.request
 from datetime import datetime
 
 import orjson
@@ -32,7 +30,7 @@ from schemas.codec import (
 from schemas.deadletter import ORIGINAL_MAX_BYTES, DeadLetter, KafkaOrigin
 from schemas.events import Event
 from tests.integration.busy_week import CLOCK_OFFICER, busy_week, event_lines, expected_alerts
-from tests.integration.service_support import Deployment, WorkerProcess
+from tests.integration.service_support import Deployment, PeakRss, WorkerProcess, metric_total
 from tests.kafka_support import wait_until
 
 pytestmark = pytest.mark.slow
@@ -233,50 +231,6 @@ def _sha256(data: bytes) -> str:
 # ---------------------------------------------------------------------------- the worker
 
 
-def _metric_total(worker: WorkerProcess, name: str) -> float:
-    """Sum of every series of one metric on the worker's /metrics."""
-    url = f"http://127.0.0.1:{worker.web_port}/metrics"
-    with urllib.request.urlopen(url, timeout=5) as response:
-        text = response.read().decode()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith((f"{name}{{", f"{name} "))
-    )
-
-
-def _rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError(f"no VmRSS for pid {pid}")
-
-
-class _RssSampler:
-    """The worker's peak RSS, sampled twice a second on a thread until stopped."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.start = _rss_bytes(pid)
-        self.peak = self.start
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            try:
-                self.peak = max(self.peak, _rss_bytes(self.pid))
-            except (OSError, AssertionError):
-                return  # the process is gone; the test's liveness check says so
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        return self.peak
-
-
 def _pid(worker: WorkerProcess) -> int:
     assert worker.process is not None
     return worker.process.pid
@@ -319,7 +273,7 @@ def test_fuzzed_bad_messages_are_all_dead_lettered_and_the_good_ones_give_the_pu
     deployment.publish_records(records)
     began = time.monotonic()
     worker = deployment.start_worker()
-    sampler = _RssSampler(_pid(worker))
+    sampler = PeakRss(_pid(worker))
     try:
         live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=180))
         letters = [
@@ -329,7 +283,7 @@ def test_fuzzed_bad_messages_are_all_dead_lettered_and_the_good_ones_give_the_pu
             )
         ]
         wait_until(
-            lambda: _metric_total(worker, "watchfloor_events_processed_total") >= len(good),
+            lambda: metric_total(worker.web_port, "watchfloor_events_processed_total") >= len(good),
             what=f"{len(good)} good events processed",
             deadline_s=60,
         )
@@ -340,7 +294,7 @@ def test_fuzzed_bad_messages_are_all_dead_lettered_and_the_good_ones_give_the_pu
     assert _alive(worker), f"the worker died:\n{worker.log_tail()}"
     assert live == expected, worker.log_tail()
     # Every good event reached the core exactly once (none lost to a neighbouring bad one).
-    assert _metric_total(worker, "watchfloor_events_processed_total") == len(good)
+    assert metric_total(worker.web_port, "watchfloor_events_processed_total") == len(good)
     # Exactly the bad messages, each once, byte for byte (their first ORIGINAL_MAX_BYTES, with
     # the whole one's length and digest, for the longer ones), each saying why and where from.
     assert len(letters) == BAD_COUNT, f"{len(letters)} dead letters for {BAD_COUNT} bad messages"
@@ -364,7 +318,7 @@ def test_fuzzed_bad_messages_are_all_dead_lettered_and_the_good_ones_give_the_pu
         isinstance(letter.origin, KafkaOrigin) and letter.origin.topic in inputs
         for letter in letters
     )
-    assert _metric_total(worker, "watchfloor_dead_letters_total") == BAD_COUNT
+    assert metric_total(worker.web_port, "watchfloor_dead_letters_total") == BAD_COUNT
     growth = peak - sampler.start
     print(
         f"\nworker RSS {sampler.start / 2**20:.0f} MB at ready, peak {peak / 2**20:.0f} MB; "
@@ -468,24 +422,24 @@ def test_duplicated_reordered_input_gives_the_ordered_alerts_and_late_events_are
     live_1 = sorted(deployment.read_alerts(expected=len(expected_1), deadline_s=150))
     assert live_1 == expected_1, worker.log_tail()
     wait_until(
-        lambda: _metric_total(worker, "watchfloor_events_processed_total") >= len(shuffled),
+        lambda: metric_total(worker.web_port, "watchfloor_events_processed_total") >= len(shuffled),
         what="every phase-1 message processed",
         deadline_s=60,
     )
-    assert _metric_total(worker, "watchfloor_late_events_total") == 0
+    assert metric_total(worker.web_port, "watchfloor_late_events_total") == 0
 
     deployment.publish_records(_record(line) for line in phase_2)
     live_2 = sorted(deployment.read_alerts(expected=len(expected_2), deadline_s=90))
     assert live_2 == expected_2, worker.log_tail()
     wait_until(
         lambda: (
-            _metric_total(worker, "watchfloor_events_processed_total")
+            metric_total(worker.web_port, "watchfloor_events_processed_total")
             >= len(shuffled) + len(phase_2)
         ),
         what="every phase-2 message processed",
         deadline_s=60,
     )
-    assert _metric_total(worker, "watchfloor_late_events_total") == pure.counters.late
+    assert metric_total(worker.web_port, "watchfloor_late_events_total") == pure.counters.late
     assert worker.stop() == 0, worker.log_tail()
 
 

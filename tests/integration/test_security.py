@@ -26,12 +26,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from schemas.codec import encode_officer, encode_site, encode_watchlist_entry
 from streams.cli import main
 from streams.connection import KafkaSecurity, Secret
 from streams.local_kafka import BrokerInfo, LocalKafka, LocalKafkaError, ScramUser
 from streams.pseudonym import Pseudonymiser
-from tests.integration.busy_week import CLOCK_OFFICER, busy_week, event_lines
+from tests.integration.busy_week import CLOCK_OFFICER, write_history
 from tests.integration.conftest import DeploymentFactory
 from tests.integration.service_support import Deployment
 
@@ -219,25 +218,12 @@ def deployment(secure_broker: SecureBroker, deployment_factory: DeploymentFactor
     )
 
 
-def _write_history(folder: Path) -> Path:
-    sc = busy_week()
-    reference = folder / "reference"
-    reference.mkdir()
-    (reference / "officers.jsonl").write_bytes(b"\n".join(map(encode_officer, sc.officers)))
-    (reference / "sites.jsonl").write_bytes(b"\n".join(map(encode_site, sc.sites)))
-    (reference / "watchlist.jsonl").write_bytes(
-        b"\n".join(map(encode_watchlist_entry, sc.watchlist))
-    )
-    (folder / "events.jsonl").write_bytes(b"\n".join(event_lines(sc)) + b"\n")
-    return reference
-
-
 def test_worker_processes_events_through_sasl_ssl_and_reveal_restores_the_ids(
     secure_broker: SecureBroker, deployment: Deployment, tmp_path: Path
 ) -> None:
     scram = security_env(secure_broker)
     plain = security_env(secure_broker, mechanism="PLAIN")
-    reference = _write_history(tmp_path)
+    reference = write_history(tmp_path)
     common = ["--bootstrap", secure_broker.secure, "--topic-prefix", deployment.prefix]
 
     # History published over SASL_SSL with PLAIN, reference data first.

@@ -7,11 +7,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas.codec import encode_officer, encode_site, encode_watchlist_entry
 from schemas.reference import Officer
 from streams.cli import main
 from streams.pseudonym import PATTERN, Pseudonymiser, PseudonymKeyError
-from tests.integration.busy_week import busy_week, event_lines
+from tests.integration.busy_week import busy_week, write_history
 
 KEY = b"unit-test-pseudonym-key-of-at-least-32-bytes"
 
@@ -59,15 +58,7 @@ def test_every_officer_field_of_events_and_the_directory_is_replaced() -> None:
 
 @pytest.fixture
 def history(tmp_path: Path) -> Path:
-    sc = busy_week()
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    (reference / "officers.jsonl").write_bytes(b"\n".join(map(encode_officer, sc.officers)))
-    (reference / "sites.jsonl").write_bytes(b"\n".join(map(encode_site, sc.sites)))
-    (reference / "watchlist.jsonl").write_bytes(
-        b"\n".join(map(encode_watchlist_entry, sc.watchlist))
-    )
-    (tmp_path / "events.jsonl").write_bytes(b"\n".join(event_lines(sc)) + b"\n")
+    write_history(tmp_path)
     (tmp_path / "key").write_bytes(KEY + b"\n")
     (tmp_path / "wrong-key").write_bytes(b"w" * 40)
     return tmp_path
