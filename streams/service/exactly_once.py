@@ -14,13 +14,24 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    buffer, so a state change can miss the transaction that commits its input.
 3. The commit timer runs between two `await`s of an agent, so a transaction can commit part of
    one event's outputs without that event's offset.
+4. The offsets it commits are worked out from the acknowledged offsets and the gaps it saw
+   between them. The internal topics are written in transactions, whose commit markers and
+   aborted records leave holes in the offsets; when a hole was not recorded as a gap (seen here
+   after a restart), the partition's committed offset stopped for good while its outputs and
+   state changes went on committing, and the next restart applied everything since a second
+   time.
+5. After a restart it resumes the partitions before it seeks them to their committed offsets,
+   so the first events are delivered twice and were processed twice in one transaction.
 
 The mends: outputs go to the transaction of the source partition of the event being processed
 (`SourcePartitionTransactions.send`); a commit takes the processing lock, writes back state
 kept in memory, flushes the producer buffer and only then commits (`LockedConsumer.
 force_commit`); agents hold the same lock while they process an event and acknowledge it
-(`processing`). Faust also commits the transactions one after another; they are independent,
-so `ConcurrentCommitProducer` commits them together.
+(`processing`). Each partition's offset to commit is the one after the last event processed
+from it (agents take one event at a time, in order), and an event delivered again after one
+already processed from its partition is acknowledged and left alone (`LockedConsumer.
+processed`). Faust also commits the transactions one after another; they are independent, so
+`ConcurrentCommitProducer` commits them together.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from faust.transport.consumer import TransactionManager
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaFaustConsumer
 from faust.transport.drivers.aiokafka import Producer as AIOKafkaFaustProducer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
+from faust.types import TP
 
 # One lock per process: the worker is single-threaded asyncio, so agents and commits only ever
 # interleave at an `await`; holding this makes an event's processing and its ack one step.
@@ -64,7 +76,17 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
         if _FinalCommit.done:
             yield False
             return
+        message = event.message
+        processed: dict[TP, int] = stream.app.consumer.processed
+        last = processed.get(message.tp)
+        if last is not None and message.offset <= last:
+            # Delivered again (Faust's seek after a restart): its outputs are already in the
+            # open transaction.
+            yield False
+            await stream.ack(event)
+            return
         yield True
+        processed[message.tp] = message.offset
         await stream.ack(event)
 
 
@@ -101,7 +123,32 @@ class SourcePartitionTransactions(TransactionManager):
 
 
 class LockedConsumer(AIOKafkaFaustConsumer):
-    """Commits only between events, after the producer buffer has been handed over."""
+    """Commits only between events, after the producer buffer has been handed over, and
+    commits the offsets of what was processed (see the module docstring, points 4 and 5)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The offset of the last event processed from each assigned partition, in this
+        # assignment: an uncommitted transaction ends with the assignment.
+        self.processed: dict[TP, int] = {}
+
+    def _new_offset(self, tp: TP) -> int | None:
+        last = self.processed.get(tp)
+        if last is None:
+            # Not consumed by an agent (Faust's own topics): its own rule.
+            offset: int | None = super()._new_offset(tp)
+            return offset
+        # What lies between processed events is skipped records (transaction markers, aborted
+        # writes) that a consumer resuming after `last` skips again.
+        self._acked[tp].clear()
+        self._acked_index[tp].clear()
+        self._gap.pop(tp, None)
+        return last + 1
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        await super().on_partitions_revoked(revoked)
+        for tp in revoked:
+            self.processed.pop(tp, None)
 
     async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         async with PROCESSING_LOCK:
