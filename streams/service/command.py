@@ -101,6 +101,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     add_option(
         parser,
+        "--session-timeout",
+        env="WATCHFLOOR_SESSION_TIMEOUT",
+        type=float,
+        default=30.0,
+        help="seconds before a worker that stopped answering loses its partitions (6-300)",
+    )
+    add_option(
+        parser,
         "--config",
         env="WATCHFLOOR_CONFIG",
         help="detector configuration TOML (defaults built in)",
@@ -120,6 +128,7 @@ def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
             store=getattr(args, "store", "rocksdb"),
             web_port=getattr(args, "web_port", 6066),
             web_bind=getattr(args, "web_bind", "127.0.0.1"),
+            session_timeout_s=getattr(args, "session_timeout", 30.0),
             log_level=(args.log_level or "INFO").upper(),
             security=kafka_security_from(args),
             pseudonyms=pseudonymiser_from(args),

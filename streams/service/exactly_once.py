@@ -22,6 +22,9 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    time.
 5. After a restart it resumes the partitions before it seeks them to their committed offsets,
    so the first events are delivered twice and were processed twice in one transaction.
+6. Table writes wait in the producer buffer for a background task to hand them to the Kafka
+   client; the buffer's size leaves out the one that task has taken and not yet handed over,
+   so a commit could begin without it and the write went into the next transaction.
 
 The mends: outputs go to the transaction of the source partition of the event being processed
 (`SourcePartitionTransactions.send`); a commit takes the processing lock, writes back state
@@ -37,17 +40,22 @@ processed`). Faust also commits the transactions one after another; they are ind
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from faust.streams import current_event
 from faust.transport.consumer import TransactionManager
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaFaustConsumer
 from faust.transport.drivers.aiokafka import Producer as AIOKafkaFaustProducer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
+from faust.transport.producer import ProducerBuffer
 from faust.types import TP
+
+log = logging.getLogger(__name__)
 
 # One lock per process: the worker is single-threaded asyncio, so agents and commits only ever
 # interleave at an `await`; holding this makes an event's processing and its ack one step.
@@ -77,16 +85,31 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
             yield False
             return
         message = event.message
-        processed: dict[TP, int] = stream.app.consumer.processed
-        last = processed.get(message.tp)
-        if last is not None and message.offset <= last:
+        consumer: LockedConsumer = stream.app.consumer
+        last = consumer.processed.get(message.tp)
+        if last is None:
+            # The first event of the partition in this assignment: what lies before the
+            # committed offset was processed and committed before, whatever Faust delivers.
+            committed = await consumer.committed_offset(message.tp)
+            last = -1 if committed is None else committed - 1
+            if message.offset <= last:
+                log.warning(
+                    "%s[%d] delivered from offset %d, below its committed offset %d: "
+                    "events before that are left alone",
+                    message.tp.topic,
+                    message.tp.partition,
+                    message.offset,
+                    last + 1,
+                )
+            consumer.processed[message.tp] = last
+        if message.offset <= last:
             # Delivered again (Faust's seek after a restart): its outputs are already in the
-            # open transaction.
+            # open transaction, or committed.
             yield False
             await stream.ack(event)
             return
         yield True
-        processed[message.tp] = message.offset
+        consumer.processed[message.tp] = message.offset
         await stream.ack(event)
 
 
@@ -132,6 +155,17 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         # assignment: an uncommitted transaction ends with the assignment.
         self.processed: dict[TP, int] = {}
 
+    async def committed_offset(self, tp: TP) -> int | None:
+        """The partition's committed offset, asked of the group coordinator (what Faust last
+        saw, if the coordinator cannot be asked)."""
+        thread = self._thread
+        try:
+            offset: int | None = await thread.call_thread(thread._ensure_consumer().committed, tp)
+        except KafkaError as error:
+            log.warning("committed offset of %s[%d] not known: %r", tp.topic, tp.partition, error)
+            offset = self._committed_offset.get(tp)
+        return offset
+
     def _new_offset(self, tp: TP) -> int | None:
         last = self.processed.get(tp)
         if last is None:
@@ -171,6 +205,23 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             return result
 
 
+class InFlightBuffer(ProducerBuffer):
+    """A producer buffer whose size counts the write being handed over (point 6 above)."""
+
+    in_flight = 0
+
+    async def _send_pending(self, fut: Any) -> None:
+        self.in_flight += 1
+        try:
+            await super()._send_pending(fut)
+        finally:
+            self.in_flight -= 1
+
+    @property
+    def size(self) -> int:
+        return int(super().size) + self.in_flight
+
+
 class ConcurrentCommitProducer(AIOKafkaFaustProducer):
     """Commits the transactions of all source partitions at once, not one after another.
 
@@ -179,6 +230,13 @@ class ConcurrentCommitProducer(AIOKafkaFaustProducer):
     round trips per partition and stage (12 transactions with 4 partitions), which measured
     here as the worker sitting idle most of the time.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        buffer = InFlightBuffer(loop=self.loop, beacon=self.beacon)
+        buffer.threaded_producer = getattr(self.buffer, "threaded_producer", None)
+        buffer.app = self.app
+        self.buffer = buffer
 
     async def commit_transactions(
         self,

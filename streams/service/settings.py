@@ -46,6 +46,9 @@ class ServiceSettings:
     # Loopback unless a scraper elsewhere (another container) must reach /metrics.
     web_bind: str = "127.0.0.1"
     log_level: str = "INFO"
+    # How long the group waits for a worker that stopped answering before its partitions go to
+    # the others (or to its own restart): a worker killed outright is only replaced after this.
+    session_timeout_s: float = 30.0
     # A table's RocksDB block cache is per partition database; Faust's default of 2 GiB each
     # would claim far more memory than the whole state needs.
     rocksdb_block_cache_bytes: int = 8 * 1024 * 1024
@@ -71,6 +74,11 @@ class ServiceSettings:
             raise SettingsError(f"web port must be within 1..65535, got {self.web_port}")
         if not self.topic_prefix or any(c in self.topic_prefix for c in " /\\:"):
             raise SettingsError(f"topic prefix {self.topic_prefix!r} is not a valid topic name")
+        if not 6.0 <= self.session_timeout_s <= 300.0:
+            # The broker's default group.min/max.session.timeout.ms bounds (6 s and 5 min).
+            raise SettingsError(
+                f"session timeout must be within 6..300 seconds, got {self.session_timeout_s:g}"
+            )
         if self.store not in ("rocksdb", "memory"):
             raise SettingsError(f"store must be rocksdb or memory, got {self.store!r}")
 

@@ -116,6 +116,8 @@ class WatchfloorWorker:
             web_bind=settings.web_bind,
             web_enabled=True,
             table_standby_replicas=0,
+            broker_session_timeout=settings.session_timeout_s,
+            broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
             # A commit sets the latency of alerts for read-committed readers (each internal hop
             # waits for one), and holds up processing while a dozen transactions end: every
             # 0.2 s halved throughput against every second (bench/bench_service.py).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import orjson
 import pytest
 
@@ -12,13 +14,12 @@ from tests.kafka_support import wait_until
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    # Not strict: since the tables declare bytes (their changelogs had been restored as JSON,
-    # i.e. mostly not at all), some runs pass; most still fail as below.
+    # Not strict: it passed in 3 of the last 4 runs here after the mends of
+    # streams/service/exactly_once.py (points 4-6); before them it failed in most runs.
     strict=False,
     reason=(
-        "known gap (issue 6): after SIGKILL and restart the restarted worker applies some events "
-        "a second time (extra anti_passback re-entries whose evidence is one swipe twice) and "
-        "misses other alerts; none are repeated"
+        "known gap (issue 6): in some runs one officer's roster_self_approval is missing and "
+        "another alert appears after the restart; cause not found yet"
     ),
 )
 def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
@@ -41,6 +42,48 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
     deployment.start_worker("after-kill")
 
     live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=150))
+    assert len(live) == len(set(live)), "an alert was published twice"
+    assert live == expected, _difference(live, expected)
+
+
+# Short, so that each restart takes over as soon as the group gives up on the killed worker.
+QUICK_TAKEOVER = {"WATCHFLOOR_SESSION_TIMEOUT": "8"}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "known gap (issues 6 and 9): seen here, one by-officer partition never took in the peer "
+        "stage's 'done through' markers (its clock kept no peer progress although its offset "
+        "went past them), so its day barrier never moved and its alerts never came"
+    ),
+)
+def test_five_kills_at_random_points_of_a_100k_event_stream_lose_and_repeat_no_alert(
+    deployment: Deployment,
+) -> None:
+    sim, lines = small_force(officers=110, days=20, seed=11)
+    assert len(lines) >= 100_000
+    expected = force_alerts(sim, lines)
+    assert len(expected) >= 20, "the stream must produce alerts of many detectors"
+
+    deployment.publish_reference(*force_reference(sim))
+    worker = deployment.start_worker("run-0", extra_env=QUICK_TAKEOVER)
+    deployment.publish_events(lines)
+    points = random.Random(20261130)
+    for kill in range(1, 6):
+        # Somewhere in the next stretch of the stream, each time at another point of the work:
+        # decoding, mid-transaction, mid-commit, a day closing in the peer stage.
+        target = points.randint(len(lines) // 50, len(lines) // 8)
+        wait_until(
+            lambda port=worker.web_port, target=target: processed_events(port) >= target,
+            what=f"{target} events processed before kill {kill}",
+            deadline_s=300,
+        )
+        worker.kill()
+        worker = deployment.start_worker(f"run-{kill}", extra_env=QUICK_TAKEOVER)
+
+    live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=300, settle_s=10))
     assert len(live) == len(set(live)), "an alert was published twice"
     assert live == expected, _difference(live, expected)
 
