@@ -21,7 +21,8 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    state changes went on committing, and the next restart applied everything since a second
    time.
 5. After a restart it resumes the partitions before it seeks them to their committed offsets,
-   so the first events are delivered twice and were processed twice in one transaction.
+   so the first events are delivered twice (some from below the committed offset) and were
+   processed twice.
 6. Table writes wait in the producer buffer for a background task to hand them to the Kafka
    client; the buffer's size leaves out the one that task has taken and not yet handed over,
    so a commit could begin without it and the write went into the next transaction.
@@ -31,9 +32,10 @@ The mends: outputs go to the transaction of the source partition of the event be
 kept in memory, flushes the producer buffer and only then commits (`LockedConsumer.
 force_commit`); agents hold the same lock while they process an event and acknowledge it
 (`processing`). Each partition's offset to commit is the one after the last event processed
-from it (agents take one event at a time, in order), and an event delivered again after one
-already processed from its partition is acknowledged and left alone (`LockedConsumer.
-processed`). Faust also commits the transactions one after another; they are independent, so
+from it (agents take one event at a time, in order), and an event at or below the last one
+processed from its partition, or below the partition's committed offset, is acknowledged and
+left alone (`LockedConsumer.processed`); the table write being handed over counts as buffered
+(`InFlightBuffer`). Faust also commits the transactions one after another; they are independent, so
 `ConcurrentCommitProducer` commits them together.
 """
 

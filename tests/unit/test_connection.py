@@ -155,6 +155,7 @@ def _serve(capsys: pytest.CaptureFixture[str], tmp_path: Path, *extra: str) -> t
             ],
             "SSL CA file /nonexistent/ca.pem: No such file",
         ),
+        (["--session-timeout", "2"], "session timeout must be within 6..300 seconds, got 2"),
         (["--pseudonym-key", "too-short"], "at least 32"),
         (["--pseudonym-key-file", "/nonexistent/key"], "pseudonym key file /nonexistent/key"),
     ],
