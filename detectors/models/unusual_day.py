@@ -33,6 +33,7 @@ from river import anomaly
 from detectors.base import Env, PeerDetector, Stage
 from detectors.config import Category, DetectorSettings
 from detectors.messages import DayVector, Finding, tidy
+from detectors.models.half_space import plant
 
 # What the model sees: the parts of a day that matter for integrity, each scaled into [0, 1]
 # (HalfSpaceTrees splits a fixed box). Volumes of ordinary work are left out on purpose: they
@@ -109,6 +110,7 @@ class UnusualDayDetector(PeerDetector):
             limits=self.limits,
             seed=seed,
         )
+        plant(trees, self.limits)
         # Per system bit, the group's days that used it: what "rare for the role" is judged by.
         return {"trees": trees, "seen": 0, "vectors": 0, "systems": [0] * 32}
 
