@@ -2,8 +2,8 @@
 
 River builds a model's trees on its first `learn_one`, one node at a time through
 `random.choices` and `random.uniform`. For the `unusual_day` model (30 trees of height 8, one
-model per peer group) that took about 170 ms a model: in a replay of a few hundred officers
-over two weeks, close to half of all the time. `plant` draws the same random numbers in the
+model per peer group) that took 120-200 ms a model here, a fixed cost per peer group that weighs
+most on short replays. `plant` draws the same random numbers in the
 same order and builds the same nodes with the same attributes, so the trees, and so every
 score, are River's own; it only leaves out the general machinery.
 
@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect
 from collections.abc import Hashable, Iterable
 from itertools import accumulate
@@ -43,17 +42,10 @@ def plant(model: HalfSpaceTrees, features: Iterable[Hashable]) -> None:
     names = sorted(features)  # type: ignore[type-var]
     limits = [model.limits[name] for name in names]
     random = model.rng.random
-    # Thousands of new objects, none of them garbage: left alone, the collector would walk the
-    # whole heap (every officer's state, in a replay) a few times per model for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        trees = [_grow(names, limits, model.height, random) for _ in range(model.n_trees)]
-    finally:
-        if collecting:
-            gc.enable()
+    trees: list[Any] = [_grow(names, limits, model.height, random) for _ in range(model.n_trees)]
     model.trees = trees
-    model._tree_nodes = [_preorder(tree) for tree in trees]
+    # River's own node list, in its order, for the window pivot.
+    model._tree_nodes = [list(tree.iter_dfs()) for tree in trees]
 
 
 def _grow(
@@ -87,17 +79,3 @@ def _leaf() -> Any:
     leaf = PaddedLeaf.__new__(PaddedLeaf)
     leaf.__dict__.update(r_mass=0, l_mass=0)
     return leaf
-
-
-def _preorder(root: Any) -> list[Any]:
-    """The nodes in River's `iter_dfs` order (node, then left subtree, then right)."""
-    nodes = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        nodes.append(node)
-        children = getattr(node, "children", None)
-        if children:
-            stack.append(children[1])
-            stack.append(children[0])
-    return nodes
