@@ -24,7 +24,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,6 +122,21 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+def new_cluster_id(draw: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
+    """A random KRaft cluster id: a UUID in URL-safe base64, as Kafka's own tool makes them.
+
+    Like Kafka's ``Uuid.randomUuid``, one starting with a dash is drawn again: the storage tool
+    would take it for an option and refuse to format (one start in 64 failed so).
+
+    >>> new_cluster_id(iter([uuid.UUID(bytes=b"\\xf8" * 16), uuid.UUID(int=1)]).__next__)
+    'AAAAAAAAAAAAAAAAAAAAAQ'
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(draw().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -401,7 +416,7 @@ class LocalKafka:
     def _format_storage(self, jvm: list[str]) -> None:
         if (self._data_dir / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         # KRaft keeps SCRAM credentials in its metadata log, so they can be created here,
         # before the broker runs, instead of through an admin client afterwards.
         scram = [
