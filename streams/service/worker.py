@@ -75,6 +75,9 @@ ADVANCED_GRANULARITY_SECONDS = 3600.0
 # event-time watermark is not held back by a partition with nothing more to send.
 IDLE_HEARTBEAT_SECONDS = 1.0
 
+# How far a peer partition has closed, kept apart from its (large) model snapshot.
+_CLOSED = struct.Struct("<d")
+
 
 def partition_of(key: bytes, partitions: int) -> int:
     """The partition Kafka's default partitioner gives `key` (murmur2, as the Java client)."""
@@ -254,6 +257,9 @@ class WatchfloorWorker:
         self._last_event.clear()
         self._due.clear()
         self._peer.clear()
+        # What the aborted transactions broadcast is redone from the committed offsets: a
+        # watermark kept from before would run ahead of the events sent again.
+        self._ingest_clock.clear()
 
     # ------------------------------------------------------------------ ingest
 
@@ -608,7 +614,11 @@ class WatchfloorWorker:
                         if bytes(k).startswith(f"{q}|{day}|{group}|".encode())
                     ]:
                         del self.peer_vectors[vkey]
-                self.peer_stages[f"stage-{q}".encode()] = zlib.compress(_models_only(stage), 1)
+                if closing:
+                    # Only a closed day changes the models: the snapshot (megabytes of pickled
+                    # trees) is written then, and the advance alone moves closed_through.
+                    self.peer_stages[f"stage-{q}".encode()] = zlib.compress(_models_only(stage), 1)
+                self.peer_clocks[f"closed-{q}".encode()] = _CLOSED.pack(stage.closed_through)
                 marker = wire.encode_marker(horizon, q)
                 for target in range(self.partitions):
                     await self.by_officer.send(
@@ -639,6 +649,9 @@ class WatchfloorWorker:
                 if raw is None
                 else PeerGroupStage.restore(zlib.decompress(raw), self.config)
             )
+            closed = self.peer_clocks.get(f"closed-{q}".encode())
+            if closed:
+                stage.closed_through = max(stage.closed_through, _CLOSED.unpack(closed)[0])
             prefix = f"{q}|".encode()
             for key, value in sorted(self.peer_vectors.items()):
                 if value is not None and bytes(key).startswith(prefix):
