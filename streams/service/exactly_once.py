@@ -1,7 +1,7 @@
-"""Exactly-once processing with Faust, with the three defects of its transactions mended.
+"""Exactly-once processing with Faust, with the defects of its transactions mended.
 
 Faust (faust-streaming 0.15.3) runs one transactional producer per source partition and commits
-a partition's consumed offsets in that producer's transaction. Three things then go wrong for a
+a partition's consumed offsets in that producer's transaction. Several things then go wrong for a
 worker that re-keys (as every watchfloor worker does), each seen here or reported upstream
 (faust-streaming issues 517, 323, 177):
 
@@ -27,6 +27,11 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    client; the buffer's size leaves out the one that task has taken and not yet handed over,
    so a commit could begin without it and the write went into the next transaction.
 
+7. A rebalance stops the transactions of the revoked partitions, so what was processed since
+   the last commit is aborted and done again from the committed offsets; but Faust's tables
+   keep in memory what those events wrote (a partition assigned back to the same worker is not
+   restored from its changelog), so the events would be applied twice to the state.
+
 The mends: outputs go to the transaction of the source partition of the event being processed
 (`SourcePartitionTransactions.send`); a commit takes the processing lock, writes back state
 kept in memory, flushes the producer buffer and only then commits (`LockedConsumer.
@@ -36,7 +41,9 @@ from it (agents take one event at a time, in order), and an event at or below th
 processed from its partition, or below the partition's committed offset, is acknowledged and
 left alone (`LockedConsumer.processed`); the table write being handed over counts as buffered
 (`InFlightBuffer`). Faust also commits the transactions one after another; they are independent, so
-`ConcurrentCommitProducer` commits them together.
+`ConcurrentCommitProducer` commits them together. Before partitions are revoked, what was
+processed is committed, as Kafka Streams does, and no event is processed until the next
+assignment (`LockedConsumer.on_partitions_revoked`).
 """
 
 from __future__ import annotations
@@ -88,6 +95,13 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
             return
         message = event.message
         consumer: LockedConsumer = stream.app.consumer
+        if consumer.revoking:
+            # The partitions are going, and what was processed is committed: work done now
+            # would only be aborted with its transaction. Delivered again after the assignment,
+            # from the committed offset.
+            yield False
+            await stream.ack(event)
+            return
         last = consumer.processed.get(message.tp)
         if last is None:
             # The first event of the partition in this assignment: what lies before the
@@ -149,13 +163,16 @@ class SourcePartitionTransactions(TransactionManager):
 
 class LockedConsumer(AIOKafkaFaustConsumer):
     """Commits only between events, after the producer buffer has been handed over, and
-    commits the offsets of what was processed (see the module docstring, points 4 and 5)."""
+    commits the offsets of what was processed, also before a rebalance takes partitions away
+    (see the module docstring, points 4, 5 and 7)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The offset of the last event processed from each assigned partition, in this
         # assignment: an uncommitted transaction ends with the assignment.
         self.processed: dict[TP, int] = {}
+        # Set once the work done before a rebalance is committed, until the next assignment.
+        self.revoking = False
 
     async def committed_offset(self, tp: TP) -> int | None:
         """The partition's committed offset, asked of the group coordinator (what Faust last
@@ -182,12 +199,46 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         return last + 1
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
-        await super().on_partitions_revoked(revoked)
-        for tp in revoked:
-            self.processed.pop(tp, None)
+        await self._commit_before_revoke()
+        try:
+            await super().on_partitions_revoked(revoked)
+        finally:
+            for tp in revoked:
+                self.processed.pop(tp, None)
 
-    async def force_commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+    async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
+        self.revoking = False
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    async def _commit_before_revoke(self) -> None:
+        """Commit what was processed while the partitions are still ours (point 7 above)."""
+        if self.revoking or _FinalCommit.done or not self.processed:
+            return
+        try:
+            # Under the lock (so between two events); from then on `processing` lets no event
+            # through until the next assignment.
+            committed = await self.force_commit(stop_processing=True)
+            log.info(
+                "before the rebalance: work processed since the last commit %s",
+                "committed" if committed else "was already committed",
+            )
+        except Exception as error:  # the rebalance must go on regardless
+            log.warning(
+                "commit before a rebalance failed (%r): work since the last commit is redone, "
+                "and state it changed in this worker's tables may run ahead",
+                error,
+            )
+
+    async def force_commit(
+        self,
+        topics: Any = None,
+        start_new_transaction: bool = True,
+        *,
+        stop_processing: bool = False,
+    ) -> bool:
         async with PROCESSING_LOCK:
+            if stop_processing:
+                self.revoking = True
             if _FinalCommit.done:
                 # Nothing was processed since (see `processing`), and there is no transaction
                 # left to commit in.
