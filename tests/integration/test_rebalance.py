@@ -15,7 +15,9 @@ QUICK_TAKEOVER = {"WATCHFLOOR_SESSION_TIMEOUT": "8"}
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict only because its cause is not understood, so it may be timing: a pass is
+    # reported (XPASS) and would be looked into.
+    strict=False,
     reason=(
         "known gap (issue 6): failed in 3 of 3 runs here, before and after the commit before a "
         "rebalance. The joining worker's Faust recovery saw every changelog partition it was "
