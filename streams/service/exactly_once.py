@@ -32,6 +32,14 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    keep in memory what those events wrote (a partition assigned back to the same worker is not
    restored from its changelog), so the events would be applied twice to the state.
 
+8. Table recovery asks how far each changelog partition goes with the last stable offset the
+   consumer last saw in a fetch response for it, which is unknown for a partition not fetched
+   yet (one just assigned): Faust then takes the partition for empty and restores nothing, so
+   the worker goes on from blank state. Seen after a second worker joined (every changelog
+   partition it was given read as empty).
+9. Its rule for the offset to commit (the acknowledged ones) would commit events that were only
+   acknowledged, never processed (those left alone while partitions are being revoked).
+
 The mends: outputs go to the transaction of the source partition of the event being processed
 (`SourcePartitionTransactions.send`); a commit takes the processing lock, writes back state
 kept in memory, flushes the producer buffer and only then commits (`LockedConsumer.
@@ -43,7 +51,9 @@ left alone (`LockedConsumer.processed`); the table write being handed over count
 (`InFlightBuffer`). Faust also commits the transactions one after another; they are independent, so
 `ConcurrentCommitProducer` commits them together. Before partitions are revoked, what was
 processed is committed, as Kafka Streams does, and no event is processed until the next
-assignment (`LockedConsumer.on_partitions_revoked`).
+assignment (`LockedConsumer.on_partitions_revoked`), and an event that was only acknowledged is
+never committed. Recovery asks the broker for the last stable offsets
+(`StableEndsConsumerThread`).
 """
 
 from __future__ import annotations
@@ -58,6 +68,7 @@ import faust
 from aiokafka.errors import KafkaError
 from faust.streams import current_event
 from faust.transport.consumer import TransactionManager
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaFaustConsumer
 from faust.transport.drivers.aiokafka import Producer as AIOKafkaFaustProducer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
@@ -95,6 +106,7 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
             return
         message = event.message
         consumer: LockedConsumer = stream.app.consumer
+        consumer.agent_topics.add(message.tp.topic)
         if consumer.revoking:
             # The partitions are going, and what was processed is committed: work done now
             # would only be aborted with its transaction. Delivered again after the assignment,
@@ -161,10 +173,19 @@ class SourcePartitionTransactions(TransactionManager):
         )
 
 
+class StableEndsConsumerThread(AIOKafkaConsumerThread):
+    """Asks the broker where partitions end for a read-committed reader (point 8 above)."""
+
+    async def _highwaters(self, partitions: list[TP]) -> Any:
+        # ListOffsets under the consumer's read_committed isolation: the last stable offset,
+        # known for every partition, fetched or not.
+        return await self._ensure_consumer().end_offsets(list(partitions))
+
+
 class LockedConsumer(AIOKafkaFaustConsumer):
     """Commits only between events, after the producer buffer has been handed over, and
     commits the offsets of what was processed, also before a rebalance takes partitions away
-    (see the module docstring, points 4, 5 and 7)."""
+    (see the module docstring, points 4, 5, 7 and 9)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -173,6 +194,12 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         self.processed: dict[TP, int] = {}
         # Set once the work done before a rebalance is committed, until the next assignment.
         self.revoking = False
+        # Topics that agents consume through `processing`: only what was processed from them
+        # is ever committed.
+        self.agent_topics: set[str] = set()
+
+    def _new_consumer_thread(self) -> AIOKafkaConsumerThread:
+        return StableEndsConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     async def committed_offset(self, tp: TP) -> int | None:
         """The partition's committed offset, asked of the group coordinator (what Faust last
@@ -188,6 +215,13 @@ class LockedConsumer(AIOKafkaFaustConsumer):
     def _new_offset(self, tp: TP) -> int | None:
         last = self.processed.get(tp)
         if last is None:
+            if tp.topic in self.agent_topics:
+                # Nothing processed from it in this assignment: whatever was acknowledged
+                # (events left alone while partitions are revoked) must not be committed.
+                self._acked[tp].clear()
+                self._acked_index[tp].clear()
+                self._gap.pop(tp, None)
+                return None
             # Not consumed by an agent (Faust's own topics): its own rule.
             offset: int | None = super()._new_offset(tp)
             return offset

@@ -323,6 +323,10 @@ class WatchfloorWorker:
             if tp.topic not in inputs:
                 continue
             highwater = consumer.highwater(tp)
+            if highwater is None:
+                # Known only from fetch responses: not yet for a partition with nothing to
+                # fetch since its assignment, which is just the one this is for.
+                highwater = (await consumer.highwaters(tp)).get(tp)
             committed = committed_offsets.get(tp)
             if committed is None and read_offsets.get(tp) is None:
                 # Nothing read here since the assignment (e.g. after a restart, all of it was

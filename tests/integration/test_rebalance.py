@@ -19,11 +19,9 @@ QUICK_TAKEOVER = {"WATCHFLOOR_SESSION_TIMEOUT": "8"}
     # reported (XPASS) and would be looked into.
     strict=False,
     reason=(
-        "known gap (issue 6): failed in 3 of 3 runs here, before and after the commit before a "
-        "rebalance. The joining worker's Faust recovery saw every changelog partition it was "
-        "given as empty (highwater -1) although they held committed state, so by-officer "
-        "partitions 0 and 1 started from fresh clocks, heard from only some input partitions "
-        "afterwards, and their watermark never moved: all events processed, no alert released"
+        "known gap (issue 6): failed in every run here (8). Mended on the way: recovery saw "
+        "the changelog partitions a worker was given as empty; still left: after the third "
+        "rebalance the officer stage takes in no more messages, so no alert is released"
     ),
 )
 def test_a_worker_that_goes_through_rebalances_mid_stream_keeps_exactly_the_alerts(
