@@ -31,7 +31,6 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    the last commit is aborted and done again from the committed offsets; but Faust's tables
    keep in memory what those events wrote (a partition assigned back to the same worker is not
    restored from its changelog), so the events would be applied twice to the state.
-
 8. Table recovery asks how far each changelog partition goes with the last stable offset the
    consumer last saw in a fetch response for it, which is unknown for a partition not fetched
    yet (one just assigned): Faust then takes the partition for empty and restores nothing, so
@@ -214,23 +213,18 @@ class LockedConsumer(AIOKafkaFaustConsumer):
 
     def _new_offset(self, tp: TP) -> int | None:
         last = self.processed.get(tp)
-        if last is None:
-            if tp.topic in self.agent_topics:
-                # Nothing processed from it in this assignment: whatever was acknowledged
-                # (events left alone while partitions are revoked) must not be committed.
-                self._acked[tp].clear()
-                self._acked_index[tp].clear()
-                self._gap.pop(tp, None)
-                return None
+        if last is None and tp.topic not in self.agent_topics:
             # Not consumed by an agent (Faust's own topics): its own rule.
             offset: int | None = super()._new_offset(tp)
             return offset
         # What lies between processed events is skipped records (transaction markers, aborted
-        # writes) that a consumer resuming after `last` skips again.
+        # writes) that a consumer resuming after `last` skips again; with nothing processed in
+        # this assignment, what was acknowledged (events left alone while partitions are
+        # revoked) must not be committed.
         self._acked[tp].clear()
         self._acked_index[tp].clear()
         self._gap.pop(tp, None)
-        return last + 1
+        return None if last is None else last + 1
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         await self._commit_before_revoke()

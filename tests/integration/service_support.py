@@ -25,6 +25,9 @@ from tests.kafka_support import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_MARK = b"[^Worker]: Ready"
+# Short, so that a restarted or remaining worker takes over as soon as the group gives up on
+# the one that went away.
+QUICK_TAKEOVER = {"WATCHFLOOR_SESSION_TIMEOUT": "8"}
 
 
 @dataclass
@@ -352,3 +355,18 @@ class PeakRss:
         self._stop.set()
         self._thread.join(timeout=5)
         return self.peak
+
+
+def alert_difference(live: list[bytes], expected: list[bytes]) -> str:
+    """What differs between two lists of encoded alerts, by alert id, for a failure message."""
+
+    def ids(alerts: list[bytes]) -> list[str]:
+        return sorted(str(orjson.loads(alert)["alert_id"]) for alert in alerts)
+
+    live_ids, expected_ids = ids(live), ids(expected)
+    missing = sorted(set(expected_ids) - set(live_ids))
+    extra = sorted(set(live_ids) - set(expected_ids))
+    changed = [a for a in live if a not in expected and orjson.loads(a)["alert_id"] in expected_ids]
+    return (
+        f"{len(expected)} expected; missing {missing}; extra {extra}; content differs {changed[:2]}"
+    )

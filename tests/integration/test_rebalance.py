@@ -3,14 +3,16 @@ alerts are still exactly the pure core's, none lost, none twice."""
 
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from tests.integration.busy_week import force_alerts, force_reference, small_force
-from tests.integration.service_support import Deployment, processed_events
+from tests.integration.service_support import (
+    QUICK_TAKEOVER,
+    Deployment,
+    alert_difference,
+    processed_events,
+)
 from tests.kafka_support import wait_until
-
-QUICK_TAKEOVER = {"WATCHFLOOR_SESSION_TIMEOUT": "8"}
 
 
 @pytest.mark.slow
@@ -51,16 +53,6 @@ def test_a_worker_that_goes_through_rebalances_mid_stream_keeps_exactly_the_aler
 
     live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=180))
     assert len(live) == len(set(live)), "an alert was published twice"
-    assert live == expected, _difference(live, expected)
+    assert live == expected, alert_difference(live, expected)
     # The first worker committed its work before giving partitions away.
     assert b"before the rebalance" in first.log_path.read_bytes(), first.log_tail()
-
-
-def _difference(live: list[bytes], expected: list[bytes]) -> str:
-    def ids(alerts: list[bytes]) -> list[str]:
-        return sorted(str(orjson.loads(alert)["alert_id"]) for alert in alerts)
-
-    live_ids, expected_ids = ids(live), ids(expected)
-    missing = sorted(set(expected_ids) - set(live_ids))
-    extra = sorted(set(live_ids) - set(expected_ids))
-    return f"{len(expected)} expected; missing {missing}; extra {extra}"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import random
 
-import orjson
 import pytest
 
 from tests.integration.busy_week import force_alerts, force_reference, small_force
-from tests.integration.service_support import Deployment, processed_events
+from tests.integration.service_support import (
+    QUICK_TAKEOVER,
+    Deployment,
+    alert_difference,
+    processed_events,
+)
 from tests.kafka_support import wait_until
 
 
@@ -43,11 +47,7 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
 
     live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=150))
     assert len(live) == len(set(live)), "an alert was published twice"
-    assert live == expected, _difference(live, expected)
-
-
-# Short, so that each restart takes over as soon as the group gives up on the killed worker.
-QUICK_TAKEOVER = {"WATCHFLOOR_SESSION_TIMEOUT": "8"}
+    assert live == expected, alert_difference(live, expected)
 
 
 @pytest.mark.slow
@@ -86,17 +86,4 @@ def test_five_kills_at_random_points_of_a_100k_event_stream_lose_and_repeat_no_a
 
     live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=240, settle_s=10))
     assert len(live) == len(set(live)), "an alert was published twice"
-    assert live == expected, _difference(live, expected)
-
-
-def _difference(live: list[bytes], expected: list[bytes]) -> str:
-    def ids(alerts: list[bytes]) -> list[str]:
-        return sorted(str(orjson.loads(alert)["alert_id"]) for alert in alerts)
-
-    live_ids, expected_ids = ids(live), ids(expected)
-    missing = sorted(set(expected_ids) - set(live_ids))
-    extra = sorted(set(live_ids) - set(expected_ids))
-    changed = [a for a in live if a not in expected and orjson.loads(a)["alert_id"] in expected_ids]
-    return (
-        f"{len(expected)} expected; missing {missing}; extra {extra}; content differs {changed[:2]}"
-    )
+    assert live == expected, alert_difference(live, expected)
