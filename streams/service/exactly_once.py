@@ -87,6 +87,12 @@ class _FinalCommit:
     Faust ends the transactions while stopping, before it stops the agents and the commit
     timer: an event processed after that could send in no transaction, and a commit after it
     fails ("Not in the middle of a transaction") and crashes the stopping worker.
+
+    Faust ends the transactions the same way in every rebalance (its `wait_empty` commits with
+    no new transaction, and the new assignment begins them again); only a stopping worker's
+    commit counts. Taking a rebalance's for the final one made a worker refuse every event
+    after its first rebalance with partitions (seen as the "rebalance stall": events fetched
+    and dropped, nothing committed, no alert).
     """
 
     done = False
@@ -240,7 +246,11 @@ class LockedConsumer(AIOKafkaFaustConsumer):
 
     async def _commit_before_revoke(self) -> None:
         """Commit what was processed while the partitions are still ours (point 7 above)."""
-        if self.revoking or _FinalCommit.done or not self.processed:
+        if self.revoking or _FinalCommit.done:
+            return
+        if not self.processed:
+            async with PROCESSING_LOCK:  # nothing to commit, but nothing may start either
+                self.revoking = True
             return
         try:
             # Under the lock (so between two events); from then on `processing` lets no event
@@ -281,7 +291,8 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             result: bool = await super().force_commit(
                 topics, start_new_transaction=start_new_transaction
             )
-            if not start_new_transaction:
+            # Not in a rebalance: see `_FinalCommit`.
+            if not start_new_transaction and (self.should_stop or self.app.should_stop):
                 _FinalCommit.done = True
             return result
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from faust.types import TP
 from kafka.partitioner.default import murmur2
 
@@ -319,14 +320,19 @@ class WatchfloorWorker:
         # class.
         committed_offsets = getattr(consumer, "_committed_offset", {})
         read_offsets = getattr(consumer, "_read_offset", {})
-        for tp in consumer.assignment():
-            if tp.topic not in inputs:
-                continue
-            highwater = consumer.highwater(tp)
-            if highwater is None:
-                # Known only from fetch responses: not yet for a partition with nothing to
-                # fetch since its assignment, which is just the one this is for.
-                highwater = (await consumer.highwaters(tp)).get(tp)
+        owned = [tp for tp in consumer.assignment() if tp.topic in inputs]
+        if not owned:
+            return
+        try:
+            # Asked of the broker each time: the end the consumer last saw in a fetch can be
+            # behind what was published since, and a partition wrongly marked idle lets the
+            # watermark run past events still to come (they would all arrive late).
+            ends = await consumer.highwaters(*owned)
+        except KafkaError as error:
+            log.warning("idle heartbeat skipped: partition ends not known (%r)", error)
+            return
+        for tp in owned:
+            highwater = ends.get(tp)
             committed = committed_offsets.get(tp)
             if committed is None and read_offsets.get(tp) is None:
                 # Nothing read here since the assignment (e.g. after a restart, all of it was
@@ -498,10 +504,13 @@ class WatchfloorWorker:
             )
         for vector in outcome.vectors:
             await self._send_vector(vector)
+        # The index first: built after the put, it would miss an officer new since the last
+        # commit (the table it is built from does not hold that state yet), and its timer.
+        index = self._due_index(p)
         self._states.put(p, officer.encode(), outcome.state)
         due = outcome.state.next_due()
-        if due is not None and p in self._due:
-            heapq.heappush(self._due[p], (due, officer))
+        if due is not None:
+            heapq.heappush(index, (due, officer))
 
     async def _send_vector(self, vector: DayVector) -> None:
         await self.peer_topic.send(

@@ -18,8 +18,8 @@ from tests.kafka_support import wait_until
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    # Not strict: it passed in 4 of 6 runs here since the mends of
-    # streams/service/exactly_once.py (points 4-6); before them it failed in most runs.
+    # Not strict: passed in 2 of 3 runs on 2026-12-01 after the rebalance-stall and timer-index
+    # fixes; the failure seen was one roster_self_approval missing and one other alert extra.
     strict=False,
     reason=(
         "known gap (issue 6): in some runs one officer's roster_self_approval is missing and "
@@ -34,8 +34,10 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
     assert expected, "the scenario must produce alerts for the test to mean anything"
 
     deployment.publish_reference(*force_reference(sim))
-    first = deployment.start_worker("before-kill")
+    # Published first (a backlog): this test is about kills, not about a burst of backdated
+    # events reaching partitions already marked idle (those arrive late; see the README).
     deployment.publish_events(lines)
+    first = deployment.start_worker("before-kill")
     # Kill it once it is well into the stream: state, offsets and alerts are all in flight.
     wait_until(
         lambda: processed_events(first.web_port) >= len(lines) * 0.3,
@@ -54,12 +56,12 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
 @pytest.mark.xfail(
     strict=False,
     reason=(
-        "known gap (issues 6 and 9): in one run here a by-officer partition never took in the "
-        "peer stage's 'done through' markers (its clock kept no peer progress although its "
-        "offset went past them), so its day barrier never moved; in another the alerts did not "
-        "come within the deadline"
+        "known gap (issues 6 and 9): on 2026-12-01 (rebalance stall fixed) all alerts came, but "
+        "after the kills many officers got extra access_while_off_duty alerts and 19 expected "
+        "alerts were missing; cause not found yet"
     ),
 )
+@pytest.mark.timeout(1200)
 def test_five_kills_at_random_points_of_a_100k_event_stream_lose_and_repeat_no_alert(
     deployment: Deployment,
 ) -> None:
@@ -69,8 +71,8 @@ def test_five_kills_at_random_points_of_a_100k_event_stream_lose_and_repeat_no_a
     assert len(expected) >= 20, "the stream must produce alerts of many detectors"
 
     deployment.publish_reference(*force_reference(sim))
+    deployment.publish_events(lines)  # a backlog, as in the test above
     worker = deployment.start_worker("run-0", extra_env=QUICK_TAKEOVER)
-    deployment.publish_events(lines)
     points = random.Random(20261130)
     for kill in range(1, 6):
         # Somewhere in the next stretch of the stream, each time at another point of the work:
@@ -84,6 +86,8 @@ def test_five_kills_at_random_points_of_a_100k_event_stream_lose_and_repeat_no_a
         worker.kill()
         worker = deployment.start_worker(f"run-{kill}", extra_env=QUICK_TAKEOVER)
 
-    live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=240, settle_s=10))
+    # The worker needs minutes for this stream at its present rate (README: about 6 without
+    # kills), and each restart adds a takeover and a table restore.
+    live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=600, settle_s=10))
     assert len(live) == len(set(live)), "an alert was published twice"
     assert live == expected, alert_difference(live, expected)
