@@ -366,7 +366,9 @@ def alert_difference(live: list[bytes], expected: list[bytes]) -> str:
     live_ids, expected_ids = ids(live), ids(expected)
     missing = sorted(set(expected_ids) - set(live_ids))
     extra = sorted(set(live_ids) - set(expected_ids))
+    repeated = sorted({i for i in live_ids if live_ids.count(i) > 1})
     changed = [a for a in live if a not in expected and orjson.loads(a)["alert_id"] in expected_ids]
     return (
-        f"{len(expected)} expected; missing {missing}; extra {extra}; content differs {changed[:2]}"
+        f"{len(expected)} expected; missing {missing}; extra {extra}; repeated {repeated}; "
+        f"content differs {changed[:2]}"
     )

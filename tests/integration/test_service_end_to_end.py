@@ -7,7 +7,7 @@ import orjson
 from schemas.codec import decode_dead_letter, encode_alert
 from schemas.deadletter import KafkaOrigin
 from tests.integration.busy_week import busy_week, event_lines, expected_alerts
-from tests.integration.service_support import Deployment
+from tests.integration.service_support import Deployment, alert_difference
 
 
 def test_live_alerts_equal_the_pure_core_for_the_same_events(deployment: Deployment) -> None:
@@ -67,19 +67,8 @@ def test_two_workers_in_one_group_give_exactly_the_alerts_of_one(deployment: Dep
 
     expected = sorted(encode_alert(alert) for alert in expected_alerts(sc))
     live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=90))
-    assert live == expected, _difference(live, expected)
+    assert live == expected, alert_difference(live, expected)
     # Both took part: the group split the partitions between them (Faust starts a
     # transactional producer per assigned partition group, and says so).
     for worker in (first, second):
         assert b"assigned partitions" in worker.log_path.read_bytes(), worker.log_tail()
-
-
-def _difference(live: list[bytes], expected: list[bytes]) -> str:
-    def ids(alerts: list[bytes]) -> list[str]:
-        return sorted(str(orjson.loads(alert)["alert_id"]) for alert in alerts)
-
-    live_ids, expected_ids = ids(live), ids(expected)
-    missing = sorted(set(expected_ids) - set(live_ids))
-    extra = sorted(set(live_ids) - set(expected_ids))
-    repeated = sorted({i for i in live_ids if live_ids.count(i) > 1})
-    return f"missing {missing}; extra {extra}; repeated {repeated}"
