@@ -38,6 +38,12 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    partition it was given read as empty).
 9. Its rule for the offset to commit (the acknowledged ones) would commit events that were only
    acknowledged, never processed (those left alone while partitions are being revoked).
+10. A record can be fetched and never reach the agent, while records after it do. Faust's
+   fetch loop leaves the rest of a fetched batch undelivered when flow stops, the generation
+   changes or a partition is not active at that moment, and fetches on from after the batch
+   without seeking back. Seen after a restart, as table recovery ended: about 190 records of each
+   by-officer partition after the committed offset were never processed, and their officers'
+   states went on without them (a missing alert, and an "exit without entry" that was not).
 
 The mends: outputs go to the transaction of the source partition of the event being processed
 (`SourcePartitionTransactions.send`); a commit takes the processing lock, writes back state
@@ -52,12 +58,16 @@ left alone (`LockedConsumer.processed`); the table write being handed over count
 processed is committed, as Kafka Streams does, and no event is processed until the next
 assignment (`LockedConsumer.on_partitions_revoked`), and an event that was only acknowledged is
 never committed. Recovery asks the broker for the last stable offsets
-(`StableEndsConsumerThread`).
+(`StableEndsConsumerThread`). Every fetched record's offset is noted until it is processed; an
+event delivered while a record before it was fetched and never processed is left alone, and the
+partition is sought back and read again from the first one not processed
+(`LockedConsumer.delivered_in_order`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -135,14 +145,19 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
                     last + 1,
                 )
             consumer.processed[message.tp] = last
-        if message.offset <= last:
+        in_order = message.offset > last and await consumer.delivered_in_order(
+            message.tp, last, message.offset
+        )
+        if not in_order:
             # Delivered again (Faust's seek after a restart): its outputs are already in the
-            # open transaction, or committed.
+            # open transaction, or committed. Or delivered after a record that never reached
+            # the agent, which is being read again (point 10).
             yield False
             await stream.ack(event)
             return
         yield True
         consumer.processed[message.tp] = message.offset
+        consumer.fetched.processed(message.tp, message.offset)
         await stream.ack(event)
 
 
@@ -202,6 +217,55 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         # Topics that agents consume through `processing`: only what was processed from them
         # is ever committed.
         self.agent_topics: set[str] = set()
+        # Offsets of the records fetched and not yet processed, per partition (point 10).
+        self.fetched = FetchedOffsets()
+        # Partitions being read again from an earlier offset (point 10): the offset delivered
+        # after the record that was missed.
+        self.rereading: dict[TP, int] = {}
+
+    async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
+        records = await super()._getmany(active_partitions, timeout)
+        changelogs = self.app.tables.changelog_topics  # restored, not processed by agents
+        for tp, messages in records.items():
+            if not messages or tp.topic in changelogs:
+                continue
+            self.fetched.add(TP(tp.topic, tp.partition), [m.offset for m in messages])
+            trigger = self.rereading.get(tp)
+            if trigger is not None and messages[0].offset < trigger:
+                # The partition read again (see `delivered_in_order`). Faust would drop these
+                # records as read already: the batch it was handing over when the seek came
+                # moved its read offset past them again.
+                self._read_offset[tp] = messages[0].offset
+        return records
+
+    async def delivered_in_order(self, tp: TP, last: int, offset: int) -> bool:
+        """Whether `offset` may be processed after `last`: no record between them was fetched.
+
+        Offsets between two fetched records that were never fetched are transaction markers
+        or aborted records, which a read-committed consumer never sees. A record that was
+        fetched but never reached the agent (point 10) is read again: the partition is sought
+        back to it, and what Faust had queued after it is left alone until it comes.
+        """
+        trigger = self.rereading.get(tp)
+        if trigger is not None:
+            if offset >= trigger:
+                return False  # queued before the seek
+            del self.rereading[tp]  # read again from here
+        missed = self.fetched.first_between(tp, last, offset)
+        if missed is None:
+            return True
+        log.warning(
+            "%s[%d]: record %d was fetched but never delivered (offset %d came next); "
+            "reading the partition again from %d",
+            tp.topic,
+            tp.partition,
+            missed,
+            offset,
+            last + 1,
+        )
+        self.rereading[tp] = offset
+        await self.seek(tp, last + 1)
+        return False
 
     def _new_consumer_thread(self) -> AIOKafkaConsumerThread:
         return StableEndsConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -239,6 +303,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         finally:
             for tp in revoked:
                 self.processed.pop(tp, None)
+                self.rereading.pop(tp, None)
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
         self.revoking = False
@@ -295,6 +360,47 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             if not start_new_transaction and (self.should_stop or self.app.should_stop):
                 _FinalCommit.done = True
             return result
+
+
+class FetchedOffsets:
+    """The offsets of fetched records not yet processed, per partition, in order.
+
+    >>> fetched = FetchedOffsets()
+    >>> tp = TP("t", 0)
+    >>> fetched.add(tp, [10, 11, 14])
+    >>> fetched.first_between(tp, 10, 14)
+    11
+    >>> fetched.processed(tp, 11)
+    >>> fetched.first_between(tp, 11, 14) is None  # 12 and 13 were never fetched
+    True
+    >>> fetched.add(tp, [12, 13])  # read again after a seek
+    >>> fetched.first_between(tp, 11, 14)
+    12
+    """
+
+    def __init__(self) -> None:
+        self._offsets: dict[TP, list[int]] = {}
+
+    def add(self, tp: TP, offsets: list[int]) -> None:
+        known = self._offsets.setdefault(tp, [])
+        if not known or offsets[0] > known[-1]:
+            known.extend(offsets)  # the usual case: fetched in order
+        else:
+            known[:] = sorted(set(known).union(offsets))
+
+    def first_between(self, tp: TP, last: int, offset: int) -> int | None:
+        """The first fetched offset after `last` and before `offset`, if any."""
+        known = self._offsets.get(tp)
+        if not known:
+            return None
+        i = bisect.bisect_right(known, last)
+        return known[i] if i < len(known) and known[i] < offset else None
+
+    def processed(self, tp: TP, offset: int) -> None:
+        """Forget the offsets up to `offset`: processed, or left behind for good."""
+        known = self._offsets.get(tp)
+        if known:
+            del known[: bisect.bisect_right(known, offset)]
 
 
 class InFlightBuffer(ProducerBuffer):

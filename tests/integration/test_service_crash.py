@@ -17,15 +17,6 @@ from tests.kafka_support import wait_until
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    # Not strict: passed in 2 of 3 runs on 2026-12-01 after the rebalance-stall and timer-index
-    # fixes; the failure seen was one roster_self_approval missing and one other alert extra.
-    strict=False,
-    reason=(
-        "known gap (issue 6): in some runs one officer's roster_self_approval is missing and "
-        "another alert appears after the restart; cause not found yet"
-    ),
-)
 def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
     deployment: Deployment,
 ) -> None:
