@@ -44,14 +44,6 @@ def test_a_worker_killed_mid_stream_and_restarted_loses_and_repeats_no_alert(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known gap (issues 6 and 9): on 2026-12-01 (rebalance stall fixed) all alerts came, but "
-        "after the kills many officers got extra access_while_off_duty alerts and 19 expected "
-        "alerts were missing; cause not found yet"
-    ),
-)
 @pytest.mark.timeout(1200)
 def test_five_kills_at_random_points_of_a_100k_event_stream_lose_and_repeat_no_alert(
     deployment: Deployment,
