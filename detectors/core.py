@@ -305,14 +305,57 @@ class Core:
                     else:
                         insort(buffer, (t, eid, event), key=_buffer_key)
         if horizon is not None:
-            self._advance(state, horizon, out)
+            self.advance(state, horizon, out)
         return out
 
     def advance(self, state: OfficerState, horizon: float, into: Outcome | None = None) -> Outcome:
         """Apply buffered events and fire timers before `horizon`. With `into`, what comes out
         is added to that outcome (a runner advancing many officers collects one batch)."""
+        # Items in (time, kind) order: checks due, then the day close, then events. Only an
+        # event that opens a day or changes the pending checks (a new tuple each time) can
+        # move the next timer, so a run of events before it is released without recomputing
+        # it: the same order as recomputing after every item. (One method, not a wrapper: a
+        # runner calls it for nearly every event.)
         out = Outcome(state) if into is None else into
-        self._advance(state, horizon, out)
+        buffer = state.buffer
+        apply = self._apply
+        inf = math.inf
+        while True:
+            pending = state.pending
+            day = state.day
+            day_end = state.day_end if day else inf
+            if pending and pending[0][0] <= day_end:
+                timer, is_check = pending[0][0], True
+            else:
+                timer, is_check = day_end, False
+            limit = timer if timer < horizon else horizon
+            if buffer and buffer[0][0] < limit:
+                released = 0
+                while True:
+                    t, _, event = buffer.pop(0)
+                    released += 1
+                    apply(state, event, t, out, False)
+                    if state.pending is not pending or state.day != day:
+                        break
+                    if not buffer or buffer[0][0] >= limit:
+                        break
+                out.released += released
+                if state.pending is not pending or state.day != day:
+                    continue
+                # Else the timer has not moved and nothing before it is left: straight on.
+            if timer > horizon:
+                break
+            if is_check:
+                due, name, payload = pending[0]
+                state.pending = pending[1:]
+                rule = self._due.get(name)
+                if rule is not None:
+                    finding = rule.on_due(state, payload, due)
+                    if finding is not None:
+                        self._emit(state, finding, out)
+            else:
+                self._close_day(state, out)
+        state.horizon = max(state.horizon, horizon)
         return out
 
     def deliver(self, state: OfficerState | None, findings: Iterable[Finding]) -> Outcome:
@@ -328,52 +371,6 @@ class Core:
         return out
 
     # ------------------------------------------------------------------ loop
-
-    def _advance(self, state: OfficerState, h: float, out: Outcome) -> None:
-        # Items in (time, kind) order: checks due, then the day close, then events. Only an
-        # event that opens a day or changes the pending checks (a new tuple each time) can
-        # move the next timer, so a run of events before it is released without recomputing
-        # it: the same order as recomputing after every item.
-        buffer = state.buffer
-        apply = self._apply
-        inf = math.inf
-        while True:
-            pending = state.pending
-            day = state.day
-            day_end = state.day_end if day else inf
-            if pending and pending[0][0] <= day_end:
-                timer, is_check = pending[0][0], True
-            else:
-                timer, is_check = day_end, False
-            limit = timer if timer < h else h
-            if buffer and buffer[0][0] < limit:
-                released = 0
-                while True:
-                    t, _, event = buffer.pop(0)
-                    released += 1
-                    apply(state, event, t, out, False)
-                    if (
-                        not buffer
-                        or buffer[0][0] >= limit
-                        or state.pending is not pending
-                        or state.day != day
-                    ):
-                        break
-                out.released += released
-                continue
-            if timer > h:
-                break
-            if is_check:
-                due, name, payload = pending[0]
-                state.pending = pending[1:]
-                rule = self._due.get(name)
-                if rule is not None:
-                    finding = rule.on_due(state, payload, due)
-                    if finding is not None:
-                        self._emit(state, finding, out)
-            else:
-                self._close_day(state, out)
-        state.horizon = max(state.horizon, h)
 
     def _apply(self, state: OfficerState, event: Event, t: float, out: Outcome, late: bool) -> None:
         if not state.day:
@@ -448,11 +445,12 @@ class Core:
             state.day_systems |= bit if bit is not None else self.system_bit(system)
             counts = state.day_counts
             hour = (t - state.day_start) / HOUR
-            if counts[D_ACCESS] == 0 and counts[D_BADGE] == 0:
+            accesses = counts[D_ACCESS]
+            if accesses == 0 and counts[D_BADGE] == 0:
                 counts[D_FIRST] = hour
             counts[D_LAST] = hour
             state.day_last = e.event_id
-            counts[D_ACCESS] += 1
+            counts[D_ACCESS] = accesses + 1
             if action in LOOKUP_ACTIONS:
                 lookups = counts[D_LOOKUPS] = counts[D_LOOKUPS] + 1
                 ref = e.record_ref
@@ -484,9 +482,9 @@ class Core:
                 counts[D_MODIFY] += 1
             elif action == "login":
                 counts[D_LOGINS] += 1
-        ws = e.workstation_id
         site = e.site_id
         if action == "login" or action == "logout":  # noqa: PLR1714 - two string compares
+            ws = e.workstation_id
             sessions = tuple(s for s in state.sessions if s[0] != ws)
             if action == "login":
                 sessions = (*sessions[-3:], (ws, intern(site or ""), t, t, e.event_id))
@@ -600,8 +598,8 @@ class Core:
         if state.pending:
             return True
         lookback = next_start / 60.0 - (self.welfare_delay + 2) * 1440
-        r = state.roster
-        return any(r[i + 1] > lookback for i in range(0, len(r), 3))
+        ends = state.roster[1::3]
+        return bool(ends) and max(ends) > lookback
 
     def system_bit(self, system: str) -> int:
         bit = self._system_bits.get(system)
@@ -636,7 +634,7 @@ class Core:
         if active:
             self._learn_own(state)
         self.risk.score_at(state, end)
-        self._prune(state, end)
+        self._prune(state, end, day)
         counts[:] = _ZERO_DAY
         state.day_records = None
         state.day_ids = None
@@ -651,7 +649,7 @@ class Core:
 
     def _vector(self, state: OfficerState, group: str) -> DayVector:
         counts = state.day_counts
-        features = {name: float(counts[i]) for i, name in enumerate(DAY_FEATURES)}
+        features = dict(zip(DAY_FEATURES, counts.tolist(), strict=True))
         features["distinct_records"] = tidy(distinct_estimate(state.day_records), 2)
         # Systems used today, as the 32-bit mask by name hash (exact in a float).
         features["systems_mask"] = float(state.day_systems)
@@ -732,7 +730,9 @@ class Core:
         if len(rolling) > 12:  # the 6 previous active days; with today that makes 7
             del rolling[:2]
 
-    def _prune(self, state: OfficerState, now: float) -> None:
+    def _prune(self, state: OfficerState, now: float, today: int) -> None:
+        """Forget what is too old at `now`, the end of the local day `today` (its number,
+        known to the caller: no time-zone conversion per officer and day)."""
         now_min = int(now // 60)
         before = len(state.roster)
         rost.prune(state.roster, now_min - ROSTER_HISTORY_DAYS * 1440)
@@ -758,7 +758,6 @@ class Core:
             state.denied = tuple(d for d in state.denied if now - d[0] < DAY)
         if state.suppress:
             state.suppress = tuple(s for s in state.suppress if s[2] > now)
-        today = self.days.day_number(now - 1)
         if state.rest_worked:
             state.rest_worked = tuple(
                 d for d in state.rest_worked if d > today - REST_WORKED_HISTORY_DAYS

@@ -227,14 +227,21 @@ class OfficerState:
 
     def next_due(self) -> float | None:
         """Earliest instant at which the state needs the watermark: buffered event or timer."""
-        due = math.inf
-        if self.buffer:
-            due = self.buffer[0][0]
-        if self.day and self.day_end < due:
+        # Runners ask after nearly every event: plain comparisons, no `math.inf` look-ups.
+        buffer, pending = self.buffer, self.pending
+        if buffer:
+            due = buffer[0][0]
+            if self.day and self.day_end < due:
+                due = self.day_end
+        elif self.day:
             due = self.day_end
-        if self.pending and self.pending[0][0] < due:
-            due = self.pending[0][0]
-        return None if due == math.inf else due
+        elif pending:
+            return pending[0][0]
+        else:
+            return None
+        if pending and pending[0][0] < due:
+            due = pending[0][0]
+        return due
 
     def schedule(self, due: float, detector: str, payload: Payload) -> None:
         item = (due, detector, payload)

@@ -53,7 +53,6 @@ class ExcessiveHoursRule(OfficerRule):
                 sum(max(0, min(e, b_end) - max(s, week_start)) for s, e in blocks if s < b_end)
                 / 60.0
             )
-            evidence = tuple(state.roster_evidence(week_start, b_end, roster.WORK_KINDS))
             if length > self.max_shift:
                 summary = (
                     f"A spell of duty of {length:.1f} hours from {days.text(b_start * 60.0)}, "
@@ -68,6 +67,8 @@ class ExcessiveHoursRule(OfficerRule):
                 w_start, score = week_start * 60.0, week / self.max_week
             else:
                 continue
+            # Only now: nearly every duty is within the limits, and this runs per officer-day.
+            evidence = tuple(state.roster_evidence(week_start, b_end, roster.WORK_KINDS))
             return [
                 Finding(
                     detector=self.name,
