@@ -60,13 +60,6 @@ def _first_crash(worker: WorkerProcess) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known gap (issue 9): the worker rides out most outages (15 s and 70 s passed here), but "
-        "in some runs the rebalance during the outage crashes it and it exits instead of waiting"
-    ),
-)
 def test_the_worker_recovers_from_a_broker_restart_without_being_restarted(
     own_broker: RestartableBroker, deployment_factory: DeploymentFactory
 ) -> None:
