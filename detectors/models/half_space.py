@@ -42,17 +42,35 @@ def plant(model: HalfSpaceTrees, features: Iterable[Hashable]) -> None:
     names = sorted(features)  # type: ignore[type-var]
     limits = [model.limits[name] for name in names]
     random = model.rng.random
-    trees: list[Any] = [_grow(names, limits, model.height, random) for _ in range(model.n_trees)]
+    trees: list[Any] = []
+    tree_nodes: list[list[Any]] = []
+    for _ in range(model.n_trees):
+        nodes: list[Any] = []
+        trees.append(_grow(names, limits, model.height, random, nodes))
+        tree_nodes.append(nodes)
     model.trees = trees
-    # River's own node list, in its order, for the window pivot.
-    model._tree_nodes = [list(tree.iter_dfs()) for tree in trees]
+    # River's own node list for the window pivot, in the order of its `iter_dfs`, gathered
+    # while growing: walking its recursive generators afterwards cost a third of planting.
+    model._tree_nodes = tree_nodes
 
 
 def _grow(
-    names: list[Hashable], limits: list[tuple[float, float]], height: int, random: Any
+    names: list[Hashable],
+    limits: list[tuple[float, float]],
+    height: int,
+    random: Any,
+    nodes: list[Any],
 ) -> Any:
+    """A subtree of `height`; its nodes are appended to `nodes` depth first, parents first."""
     if height == 0:
-        return _leaf()
+        leaf: Any = PaddedLeaf.__new__(PaddedLeaf)
+        # In River's order, so a model pickles the same (see the branch's attributes below).
+        leaf.r_mass = 0
+        leaf.l_mass = 0
+        nodes.append(leaf)
+        return leaf
+    branch = PaddedBranch.__new__(PaddedBranch)
+    nodes.append(branch)
     # The draws of `random.choices(names, weights=widths)[0]` then `random.uniform(lo, hi)`.
     cumulative = list(accumulate([hi - lo for lo, hi in limits]))
     i = bisect(cumulative, random() * (cumulative[-1] + 0.0), 0, len(names) - 1)
@@ -62,20 +80,15 @@ def _grow(
     at = lo + (hi - lo) * random()
 
     limits[i] = (a, at)
-    left = _grow(names, limits, height - 1, random)
+    left = _grow(names, limits, height - 1, random, nodes)
     limits[i] = (at, b)
-    right = _grow(names, limits, height - 1, random)
+    right = _grow(names, limits, height - 1, random, nodes)
     limits[i] = (a, b)
 
-    branch = PaddedBranch.__new__(PaddedBranch)
     # The attributes in the order River's constructors set them, so a model pickles the same.
-    branch.__dict__.update(
-        children=(left, right), feature=names[i], threshold=at, l_mass=0, r_mass=0
-    )
+    branch.children = (left, right)
+    branch.feature = names[i]
+    branch.threshold = at
+    branch.l_mass = 0
+    branch.r_mass = 0
     return branch
-
-
-def _leaf() -> Any:
-    leaf = PaddedLeaf.__new__(PaddedLeaf)
-    leaf.__dict__.update(r_mass=0, l_mass=0)
-    return leaf

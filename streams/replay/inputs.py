@@ -181,8 +181,17 @@ def _merge(
     starts = list(positions) if positions is not None else [Position() for _ in sources]
     counter = counter if counter is not None else ByteCounter()
     if len(sources) == 1:
-        yield from read(sources[0], starts[0], counter)
-        return
+        # Handed over as it is: a generator wrapping it would cost a resume per item.
+        return read(sources[0], starts[0], counter)
+    return _heap_merge(sources, starts, counter, read)
+
+
+def _heap_merge(
+    sources: Sequence[Source],
+    starts: Sequence[Position],
+    counter: ByteCounter,
+    read: Callable[[Source, Position | None, ByteCounter | None], Iterator[_T]],
+) -> Iterator[_T]:
     # Peek each source's first key, then close it again: holding every file open from the start
     # would cost a read buffer and a decompressor per file for the whole replay.
     waiting: list[tuple[float, int]] = []

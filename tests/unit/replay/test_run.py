@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,14 @@ import pytest
 from schemas.codec import decode_alert
 from streams.replay.checkpoint import CHECKPOINT_NAME
 from streams.replay.deadletters import read_dead_letters
-from streams.replay.run import ReplayError, ReplayOptions, SimulatedCrashError, replay
+from streams.replay.engine import Engine
+from streams.replay.run import (
+    GC_FIRST_THRESHOLD,
+    ReplayError,
+    ReplayOptions,
+    SimulatedCrashError,
+    replay,
+)
 from tests.unit.replay.support import START, event_line, fake_factory, history, write_jsonl
 
 FIXED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -57,6 +65,20 @@ def test_a_clean_replay_leaves_no_dead_letter_file_behind(tmp_path: Path) -> Non
     path = write_jsonl(tmp_path / "h.jsonl", history(20))
     assert replay(_options(tmp_path, path), fake_factory()).bad_lines == 0
     assert not stale.exists()
+
+
+def test_the_collector_thresholds_are_raised_only_while_replaying(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "h.jsonl", history(20))
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+
+    def noting(snapshot: bytes | None) -> Engine:
+        seen.append(gc.get_threshold())
+        return fake_factory()(snapshot)
+
+    replay(_options(tmp_path, path), noting)
+    assert seen == [(max(before[0], GC_FIRST_THRESHOLD), *before[1:])]
+    assert gc.get_threshold() == before
 
 
 def test_from_and_to_keep_a_half_open_range_of_event_time(tmp_path: Path) -> None:
