@@ -132,19 +132,23 @@ def read_lines(path: Path, *, skip: int = 0, counter: ByteCounter | None = None)
                 if len(pending) > MAX_LINE_BYTES:
                     pending, overflow = pending[: MAX_LINE_BYTES + 1], True
         except EOFError:
-            yield (
-                number + 1,
-                InputProblem(
-                    "gzip stream ends early (truncated file); reading of this file stopped", pending
-                ),
-            )
+            # Not again when resuming past it: it was the last line a checkpoint counted.
+            if number + 1 > skip:
+                yield (
+                    number + 1,
+                    InputProblem(
+                        "gzip stream ends early (truncated file); reading of this file stopped",
+                        pending,
+                    ),
+                )
             return
         except (zlib.error, OSError) as error:
             what = "corrupt gzip data" if compressed else "unreadable file"
-            yield (
-                number + 1,
-                InputProblem(f"{what} ({error}); reading of this file stopped", pending),
-            )
+            if number + 1 > skip:
+                yield (
+                    number + 1,
+                    InputProblem(f"{what} ({error}); reading of this file stopped", pending),
+                )
             return
         if overflow:
             yield number + 1, _too_long(pending)

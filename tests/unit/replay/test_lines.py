@@ -37,6 +37,18 @@ def test_a_truncated_gzip_keeps_the_lines_before_the_damage(tmp_path: Path) -> N
     assert [raw for _, raw in read[:-1]] == data.split(b"\n")[: len(read) - 1]
 
 
+def test_resuming_past_the_damage_of_a_truncated_gzip_reports_it_no_more(tmp_path: Path) -> None:
+    data = b"".join(b'{"n": %d}\n' % i for i in range(20_000))
+    path = tmp_path / "cut.gz"
+    path.write_bytes(gzip.compress(data)[:-100])
+    read = list(read_lines(path))
+    damage = read[-1][0]
+    # A checkpoint that counted the problem's line resumes after it: nothing is left.
+    assert list(read_lines(path, skip=damage)) == []
+    # One that stopped just before it sees the problem once more, and only it.
+    assert list(read_lines(path, skip=damage - 1)) == read[-1:]
+
+
 def test_corrupt_gzip_data_is_reported_not_raised(tmp_path: Path) -> None:
     packed = bytearray(gzip.compress(b"\n".join(history(2000))))
     middle = len(packed) // 2
