@@ -132,28 +132,20 @@ def read_lines(path: Path, *, skip: int = 0, counter: ByteCounter | None = None)
                 if len(pending) > MAX_LINE_BYTES:
                     pending, overflow = pending[: MAX_LINE_BYTES + 1], True
         except EOFError:
-            # Not again when resuming past it: it was the last line a checkpoint counted.
-            if number + 1 > skip:
-                yield (
-                    number + 1,
-                    InputProblem(
-                        "gzip stream ends early (truncated file); reading of this file stopped",
-                        pending,
-                    ),
-                )
-            return
+            damage = "gzip stream ends early (truncated file)"
         except (zlib.error, OSError) as error:
             what = "corrupt gzip data" if compressed else "unreadable file"
-            if number + 1 > skip:
-                yield (
-                    number + 1,
-                    InputProblem(f"{what} ({error}); reading of this file stopped", pending),
-                )
+            damage = f"{what} ({error})"
+        else:
+            if overflow:
+                yield number + 1, _too_long(pending)
+            elif pending and number >= skip:
+                yield number + 1, pending
             return
-        if overflow:
-            yield number + 1, _too_long(pending)
-        elif pending and number >= skip:
-            yield number + 1, pending
+        # The file ends at the damage. Not reported again when resuming past it: it was the
+        # last line a checkpoint counted.
+        if number + 1 > skip:
+            yield number + 1, InputProblem(f"{damage}; reading of this file stopped", pending)
 
 
 def _too_long(prefix: bytes) -> InputProblem:
