@@ -331,16 +331,18 @@ class Core:
             limit = timer if timer < horizon else horizon
             if buffer and buffer[0][0] < limit:
                 released = 0
+                moved = False
                 while True:
                     t, _, event = buffer.pop(0)
                     released += 1
                     apply(state, event, t, out, False)
                     if state.pending is not pending or state.day != day:
+                        moved = True
                         break
                     if not buffer or buffer[0][0] >= limit:
                         break
                 out.released += released
-                if state.pending is not pending or state.day != day:
+                if moved:
                     continue
                 # Else the timer has not moved and nothing before it is left: straight on.
             if timer > horizon:
