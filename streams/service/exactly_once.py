@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -347,7 +348,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
                 # left to commit in.
                 return False
             if isinstance(self.app, ExactlyOnceApp):
-                self.app.write_back()
+                await self.app.write_back()
             buffer = self.app.producer.buffer
             # Faust's flush gives up when no message goes out for 0.1 s (a busy machine),
             # which would let a state change miss this transaction: drain it for certain.
@@ -461,23 +462,28 @@ class MendedTransport(AIOKafkaTransport):
 class ExactlyOnceApp(faust.App):
     """A Faust app whose transport uses the mended consumer and transaction manager.
 
-    `before_commit` holds the functions that write state kept in memory back to its tables
-    (see `streams.service.write_back`): they run before every commit, and before the producer
-    is flushed when partitions are revoked, so that state changes always travel in the
-    transaction of the events that made them.
+    `before_commit` holds the functions (plain or async) that send what is kept in memory:
+    state for the tables (see `streams.service.write_back`) and batches of events for the next
+    stage (`streams.service.outbox`). They run before every commit, and before the producer is
+    flushed when partitions are revoked, so that what events caused always travels in the
+    transaction that commits those events.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_commit: list[Callable[[], object]] = []
 
-    def write_back(self) -> None:
+    async def write_back(self) -> None:
         for hook in self.before_commit:
-            hook()
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
 
     async def _producer_flush(self, logger: Any) -> None:
-        # Faust waits for the agents to finish their current events before calling this.
-        self.write_back()
+        # Faust waits for the agents to finish their current events before calling this. After
+        # the final commit there is no transaction to send in, and nothing was processed since.
+        if not _FinalCommit.done:
+            await self.write_back()
         await super()._producer_flush(logger)
 
     def _new_transport(self) -> Any:

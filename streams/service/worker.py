@@ -3,8 +3,9 @@
 Three agents, each consuming one topic in Kafka transactions (exactly-once):
 
 - ingest: badge/access/roster topics -> decode (bad input to the dead-letter topic with its
-  reason) -> the internal by-officer topic keyed by officer_id, plus watermarks broadcast to
-  every by-officer partition so that quiet partitions still see time pass.
+  reason) -> the internal by-officer topic, partitioned by officer_id, in batches: one message
+  per input partition and by-officer partition, sent when full and before every commit, each
+  with its input partition's clock, so that quiet partitions still see time pass.
 - officers: by-officer topic -> `detectors.core.Core` with the officer's state bytes from a
   changelog-backed table -> alerts to their topics; closed-day vectors to the peer topic keyed
   by peer group, and "advanced through" markers to every peer partition.
@@ -23,7 +24,7 @@ import math
 import struct
 import time
 import zlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ from streams.service.exactly_once import (
     processing,
 )
 from streams.service.metrics import WorkerMetrics, reason_class
+from streams.service.outbox import Outbox, Source
 from streams.service.partition_clock import PartitionClock
 from streams.service.reference_data import ReferenceData, follow
 from streams.service.settings import ServiceSettings
@@ -62,12 +64,10 @@ from streams.service.write_back import WriteBack, current
 
 log = logging.getLogger(__name__)
 
-# A watermark goes to every by-officer partition after this many events of one input
-# partition (events themselves carry their source's progress to their own partition), and
-# whenever the input partition is read to its end: often enough for partitions without that
-# source's events to keep up, rarely enough to cost little (a replay at full speed moves event
-# time by minutes per event, so a time-based rule would broadcast on nearly every event).
-WATERMARK_EVERY_EVENTS = 200
+# An input partition's batch goes out before the commit, or sooner at this size: large enough
+# that the per-message costs vanish, small enough to keep messages and memory modest.
+BATCH_EVENTS = 2000
+BATCH_BYTES = 1024 * 1024
 # Officer partitions tell the peer stage their horizon at this granularity; local days end
 # on whole hours, so no day close waits longer than needed.
 ADVANCED_GRANULARITY_SECONDS = 3600.0
@@ -180,7 +180,9 @@ class WatchfloorWorker:
         self.reference = reference if reference is not None else ReferenceData()
         self._core: Core | None = None
         self._reference_version = -1
-        self._ingest_clock: dict[tuple[str, int], tuple[float, int, float]] = {}
+        # The newest event time each input partition has passed on.
+        self._ingest_clock: dict[Source, float] = {}
+        self._outbox = Outbox(BATCH_EVENTS, BATCH_BYTES)
         self._due: dict[int, list[tuple[float, str]]] = {}
         # Officer states and partition clocks, decoded, written back once per commit.
         self._states = WriteBack(self.states, OfficerState.from_bytes, OfficerState.to_bytes)
@@ -190,6 +192,7 @@ class WatchfloorWorker:
         self._last_event: dict[int, Any] = {}
         self._newest_event_time = -math.inf
         self.metrics.event_time_lag.set_function(self._event_time_lag)
+        self.app.before_commit.append(self._send_pending_batches)
         self.app.before_commit.append(self._write_back)
         self._peer: dict[int, PeerGroupStage] = {}
 
@@ -261,16 +264,16 @@ class WatchfloorWorker:
         # What the aborted transactions broadcast is redone from the committed offsets: a
         # watermark kept from before would run ahead of the events sent again.
         self._ingest_clock.clear()
+        self._outbox.clear()
 
     # ------------------------------------------------------------------ ingest
 
-    async def _ingest(self, stream: Any) -> AsyncIterator[None]:
+    async def _ingest(self, stream: Any) -> None:
         async for event in stream.events():
             async with processing(stream, event) as accepted:
                 if not accepted:
                     continue
                 await self._ingest_message(event)
-            yield None
 
     async def _ingest_message(self, event: Any) -> None:
         message = event.message
@@ -296,15 +299,36 @@ class WatchfloorWorker:
             decoded, raw = self.settings.pseudonyms.event_and_bytes(decoded)
         event_time = decoded.event_time.timestamp()
         self._newest_event_time = max(self._newest_event_time, event_time)
-        source = f"{message.topic}/{message.partition}"
-        await self.by_officer.send(
-            key=decoded.officer_id.encode(),
-            value=raw,
-            headers=[(wire.KIND_HEADER, wire.EVENT), (wire.SOURCE_HEADER, source.encode())],
-        )
-        await self._maybe_broadcast_watermark(
-            message.topic, message.partition, event_time, message.offset
-        )
+        source = (message.topic, message.partition)
+        self._ingest_clock[source] = max(self._ingest_clock.get(source, -math.inf), event_time)
+        highwater = self.app.consumer.highwater(TP(message.topic, message.partition))
+        # Read to its end: it has nothing older to send, so it must not hold the others back.
+        idle = highwater is not None and message.offset + 1 >= highwater
+        target = partition_of(decoded.officer_id.encode(), self.partitions)
+        if self._outbox.add(source, event, target, raw, event_time, idle):
+            await self._send_batch(source)
+
+    async def _send_pending_batches(self) -> None:
+        for source in self._outbox.sources():
+            await self._send_batch(source)
+
+    async def _send_batch(self, source: Source) -> None:
+        """Send an input partition's pending events, and its clock to every partition."""
+        batch = self._outbox.take(source)
+        if batch is None:
+            return
+        name = f"{source[0]}/{source[1]}".encode()
+        headers = [(wire.KIND_HEADER, wire.EVENTS), (wire.SOURCE_HEADER, name)]
+        with current(batch.event):  # in the transaction of the input partition's offsets
+            for target in range(self.partitions):
+                await self.by_officer.send(
+                    key=None,
+                    value=wire.encode_events(
+                        batch.targets.get(target, []), batch.newest, batch.idle
+                    ),
+                    partition=target,
+                    headers=headers,
+                )
 
     async def _idle_heartbeat(self) -> None:
         """Mark every owned input partition that is read to its end and committed as idle.
@@ -354,7 +378,7 @@ class WatchfloorWorker:
             await self._heartbeat_producer.start()
         topic = self.by_officer.get_topic_name()
         for source_topic, source_partition in idle:
-            newest = self._ingest_clock.get((source_topic, source_partition), (-math.inf, 0, 0))[0]
+            newest = self._ingest_clock.get((source_topic, source_partition), -math.inf)
             marker = wire.encode_source_clock(newest, True)
             name = f"{source_topic}/{source_partition}".encode()
             for target in range(self.partitions):
@@ -369,53 +393,21 @@ class WatchfloorWorker:
         entity = topic[len(self.settings.topic_prefix) + 1 :].rsplit(".", 1)[0]
         return entity if entity in INPUT_ENTITIES else "badge"
 
-    async def _maybe_broadcast_watermark(
-        self, topic: str, partition: int, t: float, offset: int
-    ) -> None:
-        """Tell every by-officer partition how far this input partition has got."""
-        source = (topic, partition)
-        newest, count, last_sent = self._ingest_clock.get(source, (-math.inf, 0, -math.inf))
-        newest = max(newest, t)
-        count += 1
-        highwater = self.app.consumer.highwater(TP(topic, partition))
-        # Read to its end: it has nothing older to send, so it must not hold the others back.
-        idle = highwater is not None and offset + 1 >= highwater
-        if idle or count >= WATERMARK_EVERY_EVENTS or math.isinf(last_sent):
-            marker = wire.encode_source_clock(newest, idle)
-            name = f"{topic}/{partition}".encode()
-            for target in range(self.partitions):
-                await self.by_officer.send(
-                    key=None,
-                    value=marker,
-                    partition=target,
-                    headers=[(wire.KIND_HEADER, wire.WATERMARK), (wire.SOURCE_HEADER, name)],
-                )
-            count, last_sent = 0, newest
-        self._ingest_clock[source] = (newest, count, last_sent)
-
     # ------------------------------------------------------------------ officer stage
 
-    async def _officers(self, stream: Any) -> AsyncIterator[None]:
+    async def _officers(self, stream: Any) -> None:
         async for event in stream.events():
-            began = time.perf_counter()
             async with processing(stream, event) as accepted:
                 if not accepted:
                     continue
-                try:
-                    await self._officer_message(event)
-                except Exception as error:
-                    self.metrics.dead_letters.labels(reason="internal_error").inc()
-                    # A bug must not stop the stream nor lose the message: it is parked with
-                    # the reason, and the rest goes on.
-                    log.exception("officer stage failed on a message; parked as a dead letter")
-                    await self._park(event, f"internal error in the officer stage: {error!r}")
-            self.metrics.processing.observe(time.perf_counter() - began)
-            yield None
+                await self._officer_message(event)
 
-    async def _park(self, event: Any, reason: str) -> None:
+    async def _park(self, event: Any, reason: str, original: bytes | None = None) -> None:
         message = event.message
+        if original is None:
+            original = event.value if event.value is not None else b""
         letter = DeadLetter(
-            original=event.value if event.value is not None else b"",
+            original=original,
             origin=KafkaOrigin(
                 topic=message.topic, partition=message.partition, offset=message.offset
             ),
@@ -427,19 +419,53 @@ class WatchfloorWorker:
         )
 
     async def _officer_message(self, event: Any) -> None:
+        """Apply one by-officer message: a batch of events, or one event, marker or finding.
+
+        A bug must not stop the stream nor lose input: what failed is parked in the
+        dead-letter topic with the reason (one event of a batch alone), and the rest goes on.
+        """
         message = event.message
         p: int = message.partition
         self._last_event[p] = event
         headers = _headers(message.headers)
         kind = wire.kind_of(headers)
+        source = wire.source_of(headers)
+        items: list[tuple[bytes, bytes]] = [(kind, event.value)]
+        if kind == wire.EVENTS:
+            try:
+                events, newest, idle = wire.decode_events(event.value)
+            except ValueError as error:
+                await self._officer_failed(event, error)
+                return
+            items = [(wire.EVENT, raw) for raw in events]
+            items.append((wire.WATERMARK, wire.encode_source_clock(newest, idle)))
+        for item_kind, value in items:
+            began = time.perf_counter()
+            try:
+                await self._officer_item(p, item_kind, source, value, message.key)
+            except Exception as error:
+                await self._officer_failed(event, error, value)
+            if item_kind == wire.EVENT:
+                self.metrics.processing.observe(time.perf_counter() - began)
+
+    async def _officer_failed(
+        self, event: Any, error: Exception, original: bytes | None = None
+    ) -> None:
+        self.metrics.dead_letters.labels(reason="internal_error").inc()
+        log.exception("officer stage failed on a message; parked as a dead letter")
+        await self._park(event, f"internal error in the officer stage: {error!r}", original)
+
+    async def _officer_item(
+        self, p: int, kind: bytes, source: str | None, value: bytes, key: bytes | None
+    ) -> None:
         clock = self._clock(p)
         previous = clock.watermark, clock.peer_done
         watermark, peer_done = previous
         core = self.core
         if kind == wire.EVENT:
-            decoded = decode_event(event.value)
+            decoded = decode_event(value)
             t = decoded.event_time.timestamp()
-            watermark = max(watermark, clock.source_seen(wire.source_of(headers), t, idle=False))
+            watermark = max(watermark, clock.source_seen(source, t, idle=False))
             if math.isinf(peer_done):
                 peer_done = t  # the day barrier starts at the first day this partition sees
             officer = decoded.officer_id
@@ -452,19 +478,21 @@ class WatchfloorWorker:
                 self.metrics.late_events.inc(outcome.late)
             await self._settle(p, officer, outcome)
         elif kind == wire.WATERMARK:
-            t, idle = wire.decode_source_clock(event.value)
-            watermark = max(watermark, clock.source_seen(wire.source_of(headers), t, idle=idle))
+            t, idle = wire.decode_source_clock(value)
+            watermark = max(watermark, clock.source_seen(source, t, idle=idle))
             if math.isinf(peer_done):
                 peer_done = t
         elif kind == wire.FINDINGS:
-            officer = bytes(message.key).decode()
-            findings = wire.decode_findings(event.value)
+            officer = bytes(key or b"").decode()
+            findings = wire.decode_findings(value)
             outcome = core.deliver(self._state(officer) or OfficerState(officer), findings)
             await self._settle(p, officer, outcome)
         elif kind == wire.PEER_DONE:
-            t, source = wire.decode_marker(event.value)
+            t, peer_partition = wire.decode_marker(value)
             # The floor set by the first event stays until every peer partition has reported.
-            peer_done = max(peer_done, clock.peer_partition_done(source, t, self.partitions))
+            peer_done = max(
+                peer_done, clock.peer_partition_done(peer_partition, t, self.partitions)
+            )
         clock.watermark, clock.peer_done = watermark, peer_done
         self._clocks.put(p, f"clock-{p}".encode(), clock)
         await self._advance_officers(p, core, previous, watermark, peer_done)
@@ -580,7 +608,7 @@ class WatchfloorWorker:
 
     # ------------------------------------------------------------------ peer stage
 
-    async def _peers(self, stream: Any) -> AsyncIterator[None]:
+    async def _peers(self, stream: Any) -> None:
         async for event in stream.events():
             # Under the lock like the other stages: a commit between two of this message's
             # sends would split its outputs across transactions.
@@ -593,7 +621,6 @@ class WatchfloorWorker:
                     log.exception("peer stage failed on a message; sent to the dead-letter topic")
                     self.metrics.dead_letters.labels(reason="internal_error").inc()
                     await self._park(event, f"internal error in the peer stage: {error!r}")
-            yield None
 
     async def _peer_message(self, event: Any) -> None:
         message = event.message
