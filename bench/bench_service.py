@@ -12,14 +12,18 @@ What it does: simulates a force, publishes its reference data and events to fres
 
 1. ``bare``: an aiokafka consumer reads every input message and does nothing with it: what the
    broker and client alone allow on this machine;
-2. ``worker``: one ``watchfloor serve`` process (memory store) works through the same backlog;
+2. ``faust``: a Faust agent (exactly-once, like the worker) takes every input message and does
+   nothing with it (``bench/faust_floor.py``): what Faust's per-message delivery allows, a
+   ceiling for any Faust worker on this machine;
+3. ``worker``: one ``watchfloor serve`` process (memory store) works through the same backlog;
    its own ``watchfloor_events_processed_total`` says when every event has been through the
    detector core. The rate counts from its first consumed input message to its last processed
    event; beside it, the worker's CPU time per event (all threads), which unlike the rate hardly
    depends on what else the machine is doing.
 
 Target (issue 6): at least 20,000 events/s through one worker process with alerts on, reported
-beside the bare loop as a ratio. This is a measurement, not a test: it prints and exits 0.
+beside the bare loop (and the Faust floor) as a ratio. This is a measurement, not a test: it
+prints and exits 0.
 The broker is ``WATCHFLOOR_KAFKA_BOOTSTRAP`` when set, else a local one started here.
 
 Two more modes, each in a run of its own (``--json`` gives one object for either):
@@ -174,6 +178,25 @@ async def bare_loop(bootstrap: str, topics: list[str], expected: int) -> float:
         await consumer.stop()
 
 
+def faust_floor(bootstrap: str, topics: list[str], expected: int, deadline_s: float) -> float:
+    """Events/s of a Faust agent that does nothing over `topics` (NaN if it did not finish)."""
+    script = Path(__file__).with_name("faust_floor.py")
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script), bootstrap, str(expected), *topics],
+            capture_output=True,
+            timeout=deadline_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return math.nan
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(b"{"):
+            return float(orjson.loads(line)["rate"])
+    print(f"Faust floor failed:\n{done.stderr.decode(errors='replace')[-2000:]}", file=sys.stderr)
+    return math.nan
+
+
 def scrape(port: int) -> dict[str, float]:
     """Every sample of the worker's metrics page, summed over labels, by sample name; empty
     while the page does not answer."""
@@ -214,6 +237,7 @@ def start_worker(
     state_dir: Path,
     port: int,
     log_path: Path,
+    commit_interval: float = 1.0,
 ) -> subprocess.Popen[bytes]:
     """One ``watchfloor serve`` process with the memory store, its output into `log_path`."""
     command = [
@@ -237,6 +261,8 @@ def start_worker(
         str(state_dir),
         "--web-port",
         str(port),
+        "--commit-interval",
+        str(commit_interval),
     ]
     with open(log_path, "ab") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -274,6 +300,7 @@ def run_worker(
     deadline_s: float,
     profile: str | None = None,
     verbose: bool = False,
+    commit_interval: float = 1.0,
 ) -> dict[str, Any]:
     port = free_port()
     log_path = Path(os.environ.get("WF_BENCH_WORKER_LOG", root / "worker.log"))
@@ -286,6 +313,7 @@ def run_worker(
         state_dir=root / "state",
         port=port,
         log_path=log_path,
+        commit_interval=commit_interval,
     )
     spy = _attach_profiler(worker.pid, profile) if profile else None
     try:
@@ -654,6 +682,7 @@ def latency_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dic
         state_dir=root / "state-latency",
         port=port,
         log_path=log_path,
+        commit_interval=options.commit_interval,
     )
     try:
         if wait_ready(worker, port, options.deadline) is None:
@@ -672,6 +701,7 @@ def latency_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dic
         )
         result["worker_rss_mib"] = round(_rss_kib(worker.pid) / 1024, 1)
         result["partitions"] = options.partitions
+        result["commit_interval_s"] = options.commit_interval
         result["load"] = os.getloadavg()[0]
         return result
     finally:
@@ -801,6 +831,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="progress every 5 s on stderr")
     parser.add_argument("--py-spy", metavar="FILE", help="profile the worker with py-spy into FILE")
+    parser.add_argument(
+        "--commit-interval",
+        type=float,
+        default=1.0,
+        help="the worker's commit interval in seconds (alert latency against throughput)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--latency", type=float, metavar="RATE", help="event-to-alert latency at RATE events/s"
@@ -843,6 +879,7 @@ def main(argv: list[str] | None = None) -> int:
             events = publish(bootstrap, prefix, folder)
             topics = [settings.topic(entity) for entity in INPUT_ENTITIES]
             bare_s = asyncio.run(bare_loop(bootstrap, topics, events))
+            faust_rate = faust_floor(bootstrap, topics, events, options.deadline)
             worker = run_worker(
                 bootstrap,
                 prefix,
@@ -852,6 +889,7 @@ def main(argv: list[str] | None = None) -> int:
                 deadline_s=options.deadline,
                 profile=options.py_spy,
                 verbose=options.verbose,
+                commit_interval=options.commit_interval,
             )
         finally:
             if broker is not None:
@@ -861,8 +899,11 @@ def main(argv: list[str] | None = None) -> int:
         "events": events,
         "partitions": options.partitions,
         "bare_rate": bare_rate,
+        "faust_rate": faust_rate,
         "worker_rate": worker["rate"],
         "ratio": worker["rate"] / bare_rate,
+        "faust_ratio": worker["rate"] / faust_rate if faust_rate else math.nan,
+        "commit_interval_s": options.commit_interval,
         "worker_complete": worker["complete"],
         "worker_rss_mib": worker["rss_mib"],
         "worker_cpu_us_per_event": worker["cpu_us_per_event"],
@@ -874,9 +915,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"events                 {events:>12,}")
         print(f"bare aiokafka loop     {bare_rate:>12,.0f} events/s")
+        print(f"Faust agent, no work   {faust_rate:>12,.0f} events/s")
         print(
             f"worker                 {worker['rate']:>12,.0f} events/s"
-            f"  ({result['ratio']:.3f} of bare; target {TARGET_RATE:,})"
+            f"  ({result['ratio']:.3f} of bare, {result['faust_ratio']:.2f} of Faust;"
+            f" target {TARGET_RATE:,})"
             + ("" if worker["complete"] else "  INCOMPLETE at the deadline")
         )
         print(f"worker CPU per event   {worker['cpu_us_per_event']:>12,.0f} us")

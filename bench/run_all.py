@@ -149,8 +149,10 @@ def service_rows(r: dict[str, Any]) -> list[Row]:
     done = "" if r["worker_complete"] else " (INCOMPLETE)"
     return [
         row(f"bare aiokafka loop, {r['events']:,} events", num(r["bare_rate"]), "events/s"),
+        row("Faust agent doing nothing (exactly-once)", num(r.get("faust_rate")), "events/s"),
         row(f"one worker, alerts on{done}", num(rate), "events/s", ">= 20,000", rate >= 2e4),
         row("worker / bare loop", num(r["ratio"], 3), "x"),
+        row("worker / Faust agent doing nothing", num(r.get("faust_ratio"), 2), "x"),
         row("worker CPU per event", num(r["worker_cpu_us_per_event"]), "us"),
         row("worker RSS", num(r["worker_rss_mib"]), "MiB"),
     ]

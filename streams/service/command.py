@@ -109,6 +109,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     add_option(
         parser,
+        "--commit-interval",
+        env="WATCHFLOOR_COMMIT_INTERVAL",
+        type=float,
+        default=1.0,
+        help="seconds between commits: alerts are readable after the second one (0.01-60)",
+    )
+    add_option(
+        parser,
         "--config",
         env="WATCHFLOOR_CONFIG",
         help="detector configuration TOML (defaults built in)",
@@ -129,6 +137,7 @@ def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
             web_port=getattr(args, "web_port", 6066),
             web_bind=getattr(args, "web_bind", "127.0.0.1"),
             session_timeout_s=getattr(args, "session_timeout", 30.0),
+            commit_interval_s=getattr(args, "commit_interval", 1.0),
             log_level=(args.log_level or "INFO").upper(),
             security=kafka_security_from(args),
             pseudonyms=pseudonymiser_from(args),

@@ -68,6 +68,9 @@ log = logging.getLogger(__name__)
 # that the per-message costs vanish, small enough to keep messages and memory modest.
 BATCH_EVENTS = 2000
 BATCH_BYTES = 1024 * 1024
+# Officers whose partition is remembered: a whole force, with room; ids past it are hashed
+# each time rather than let a flood of bad ids grow the memory.
+OFFICER_PARTITIONS_KEPT = 200_000
 # Officer partitions tell the peer stage their horizon at this granularity; local days end
 # on whole hours, so no day close waits longer than needed.
 ADVANCED_GRANULARITY_SECONDS = 3600.0
@@ -123,10 +126,10 @@ class WatchfloorWorker:
             broker_session_timeout=settings.session_timeout_s,
             broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
             # A commit sets the latency of alerts for read-committed readers (each internal hop
-            # waits for one), and holds up processing while a dozen transactions end: every
-            # 0.2 s halved throughput against every second (bench/bench_service.py).
+            # waits for one), and holds up processing while a dozen transactions end (see
+            # bench/bench_service.py for what each interval gives).
             broker_commit_every=10000,
-            broker_commit_interval=1.0,
+            broker_commit_interval=settings.commit_interval_s,
             # A few milliseconds of linger lets the many small internal messages share
             # produce requests; sending each alone cost most of the worker's time.
             producer_linger=0.005,
@@ -183,6 +186,9 @@ class WatchfloorWorker:
         # The newest event time each input partition has passed on.
         self._ingest_clock: dict[Source, float] = {}
         self._outbox = Outbox(BATCH_EVENTS, BATCH_BYTES)
+        # Hashing an officer id in Python costs more than the rest of passing its event on.
+        self._officer_partitions: dict[str, int] = {}
+        self._consumed: dict[str, Any] = {}  # input topic -> its consumed-events counter
         self._due: dict[int, list[tuple[float, str]]] = {}
         # Officer states and partition clocks, decoded, written back once per commit.
         self._states = WriteBack(self.states, OfficerState.from_bytes, OfficerState.to_bytes)
@@ -278,7 +284,13 @@ class WatchfloorWorker:
     async def _ingest_message(self, event: Any) -> None:
         message = event.message
         raw: bytes = event.value if event.value is not None else b""
-        self.metrics.events_consumed.labels(source=self._source_of(message.topic)).inc()
+        consumed = self._consumed.get(message.topic)
+        if consumed is None:
+            source_label = self._source_of(message.topic)
+            consumed = self._consumed[message.topic] = self.metrics.events_consumed.labels(
+                source=source_label
+            )
+        consumed.inc()
         try:
             decoded = decode_event(raw)
         except DecodeError as error:
@@ -304,7 +316,11 @@ class WatchfloorWorker:
         highwater = self.app.consumer.highwater(TP(message.topic, message.partition))
         # Read to its end: it has nothing older to send, so it must not hold the others back.
         idle = highwater is not None and message.offset + 1 >= highwater
-        target = partition_of(decoded.officer_id.encode(), self.partitions)
+        target = self._officer_partitions.get(decoded.officer_id)
+        if target is None:
+            target = partition_of(decoded.officer_id.encode(), self.partitions)
+            if len(self._officer_partitions) < OFFICER_PARTITIONS_KEPT:
+                self._officer_partitions[decoded.officer_id] = target
         if self._outbox.add(source, event, target, raw, event_time, idle):
             await self._send_batch(source)
 

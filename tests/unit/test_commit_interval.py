@@ -1,0 +1,38 @@
+"""The commit interval: how often the worker's transactions end, which sets alert latency."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.config import load_config
+from streams.cli import build_parser
+from streams.service.command import settings_from
+from streams.service.settings import ServiceSettings, SettingsError
+from streams.service.worker import WatchfloorWorker
+
+
+def test_the_worker_commits_at_the_interval_it_is_given() -> None:
+    for interval in (0.05, 1.0, 10.0):
+        settings = ServiceSettings(
+            bootstrap="127.0.0.1:9092", store="memory", commit_interval_s=interval
+        )
+        assert WatchfloorWorker(settings, load_config()).app.conf.broker_commit_interval == interval
+
+
+def test_the_flag_wins_over_the_environment_which_wins_over_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interval(*flags: str) -> float:
+        args = build_parser().parse_args(["serve", *flags])
+        return settings_from(args, "127.0.0.1:9092").commit_interval_s
+
+    assert interval() == 1.0
+    monkeypatch.setenv("WATCHFLOOR_COMMIT_INTERVAL", "0.25")
+    assert interval() == 0.25
+    assert interval("--commit-interval", "0.1") == 0.1
+
+
+@pytest.mark.parametrize("interval", [0.0, 0.009, 60.5, -1.0])
+def test_an_interval_out_of_range_is_refused_saying_why(interval: float) -> None:
+    with pytest.raises(SettingsError, match=r"commit interval must be within 0\.01\.\.60 seconds"):
+        ServiceSettings(bootstrap="127.0.0.1:9092", commit_interval_s=interval)
