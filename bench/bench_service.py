@@ -191,8 +191,9 @@ def faust_floor(bootstrap: str, topics: list[str], expected: int, deadline_s: fl
     except subprocess.TimeoutExpired:
         return math.nan
     for line in reversed(done.stdout.splitlines()):
-        if line.startswith(b"{"):
-            return float(orjson.loads(line)["rate"])
+        at = line.find(b'{"events"')  # after the terminal codes Faust's worker writes
+        if at >= 0:
+            return float(orjson.loads(line[at:])["rate"])
     print(f"Faust floor failed:\n{done.stderr.decode(errors='replace')[-2000:]}", file=sys.stderr)
     return math.nan
 

@@ -37,7 +37,6 @@ def main(argv: list[str]) -> int:
         datadir=tempfile.mkdtemp(prefix="wf-faust-floor-"),
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
-        topic_allow_declare=False,
     )
     source = app.topic(*topics, key_serializer="raw", value_serializer="raw")
     seen = 0
@@ -56,7 +55,7 @@ def main(argv: list[str]) -> int:
                 print(orjson.dumps(result).decode(), flush=True)
                 os._exit(0)  # measured; Faust's orderly stop would only add seconds
 
-    worker = faust.Worker(app, loglevel="WARNING", quiet=True)
+    worker = faust.Worker(app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
     return 1  # only reached if the worker stopped before every message came
 
