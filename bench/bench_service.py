@@ -45,7 +45,8 @@ length depends only on how fast event time moves, so the two are reported apart:
   past the trigger's plus the lateness (the earliest moment the service may release the
   trigger) to the alert being readable. This is what the service itself adds: ingest, the
   watermark broadcast, the officer stage, and the Kafka transactions (a read-committed reader
-  sees the alert only once the worker commits, every second) on each internal hop.
+  sees the alert only once the worker commits, ten times a second by default) on each internal
+  hop.
 - ``trigger`` latency: from producing the trigger itself; the release latency plus the
   lateness wait, which here is ``lateness / event-time speed``.
 - ``sent``: of the release latency, the part until the worker sent the alert (the alert
@@ -105,7 +106,7 @@ from detectors.config import load_config
 from schemas.codec import encode_officer, encode_site, encode_watchlist_entry
 from schemas.reference import Officer, Site, WatchlistEntry
 from streams.local_kafka import LocalKafka, free_port
-from streams.service.settings import ServiceSettings
+from streams.service.settings import DEFAULT_COMMIT_INTERVAL_S, ServiceSettings
 from streams.service.topology import INPUT_ENTITIES, ensure_topics
 
 TARGET_RATE = 20_000
@@ -238,7 +239,7 @@ def start_worker(
     state_dir: Path,
     port: int,
     log_path: Path,
-    commit_interval: float = 1.0,
+    commit_interval: float = DEFAULT_COMMIT_INTERVAL_S,
 ) -> subprocess.Popen[bytes]:
     """One ``watchfloor serve`` process with the memory store, its output into `log_path`."""
     command = [
@@ -301,7 +302,7 @@ def run_worker(
     deadline_s: float,
     profile: str | None = None,
     verbose: bool = False,
-    commit_interval: float = 1.0,
+    commit_interval: float = DEFAULT_COMMIT_INTERVAL_S,
 ) -> dict[str, Any]:
     port = free_port()
     log_path = Path(os.environ.get("WF_BENCH_WORKER_LOG", root / "worker.log"))
@@ -767,7 +768,7 @@ def restore_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dic
         result["backlog_complete"] = processed >= expected
         result["processed"] = int(processed)
         # Officers tracked and state bytes are sampled every 15 s: wait for a sample after the
-        # last write-back (a commit a second) so that they count everything.
+        # last write-back (at every commit) so that they count everything.
         time.sleep(17.0)
         metrics = scrape(port)
         result["officers_tracked"] = int(metrics.get("watchfloor_officers_tracked", 0))
@@ -835,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--commit-interval",
         type=float,
-        default=1.0,
+        default=DEFAULT_COMMIT_INTERVAL_S,
         help="the worker's commit interval in seconds (alert latency against throughput)",
     )
     mode = parser.add_mutually_exclusive_group()

@@ -20,7 +20,12 @@ from streams.cli_support import (
     pseudonymiser_from,
     resolve_bootstrap,
 )
-from streams.service.settings import DEFAULT_PARTITIONS, ServiceSettings, SettingsError
+from streams.service.settings import (
+    DEFAULT_COMMIT_INTERVAL_S,
+    DEFAULT_PARTITIONS,
+    ServiceSettings,
+    SettingsError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--commit-interval",
         env="WATCHFLOOR_COMMIT_INTERVAL",
         type=float,
-        default=1.0,
+        default=DEFAULT_COMMIT_INTERVAL_S,
         help="seconds between commits: alerts are readable after the second one (0.01-60)",
     )
     add_option(
@@ -137,7 +142,7 @@ def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
             web_port=getattr(args, "web_port", 6066),
             web_bind=getattr(args, "web_bind", "127.0.0.1"),
             session_timeout_s=getattr(args, "session_timeout", 30.0),
-            commit_interval_s=getattr(args, "commit_interval", 1.0),
+            commit_interval_s=getattr(args, "commit_interval", DEFAULT_COMMIT_INTERVAL_S),
             log_level=(args.log_level or "INFO").upper(),
             security=kafka_security_from(args),
             pseudonyms=pseudonymiser_from(args),

@@ -26,7 +26,7 @@ def test_the_flag_wins_over_the_environment_which_wins_over_the_default(
         args = build_parser().parse_args(["serve", *flags])
         return settings_from(args, "127.0.0.1:9092").commit_interval_s
 
-    assert interval() == 1.0
+    assert interval() == 0.1
     monkeypatch.setenv("WATCHFLOOR_COMMIT_INTERVAL", "0.25")
     assert interval() == 0.25
     assert interval("--commit-interval", "0.1") == 0.1
