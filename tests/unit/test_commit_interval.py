@@ -1,12 +1,15 @@
-"""The commit interval: how often the worker's transactions end, which sets alert latency."""
+"""How often the worker's transactions end, and how soon a refused one is retried: alert latency."""
 
 from __future__ import annotations
+
+from typing import cast
 
 import pytest
 
 from detectors.config import load_config
 from streams.cli import build_parser
 from streams.service.command import settings_from
+from streams.service.exactly_once import TRANSACTION_RETRY_BACKOFF_MS, ConcurrentCommitProducer
 from streams.service.settings import ServiceSettings, SettingsError
 from streams.service.worker import WatchfloorWorker
 
@@ -36,3 +39,15 @@ def test_the_flag_wins_over_the_environment_which_wins_over_the_default(
 def test_an_interval_out_of_range_is_refused_saying_why(interval: float) -> None:
     with pytest.raises(SettingsError, match=r"commit interval must be within 0\.01\.\.60 seconds"):
         ServiceSettings(bootstrap="127.0.0.1:9092", commit_interval_s=interval)
+
+
+def test_transactional_producers_retry_a_refused_transaction_start_soon() -> None:
+    # The broker refuses a transaction begun while it still writes the last one's markers;
+    # waiting the client's default 100 ms before asking again showed as commit stalls.
+    settings = ServiceSettings(bootstrap="127.0.0.1:9092", store="memory")
+    app = WatchfloorWorker(settings, load_config()).app
+    app.in_worker = True  # what Faust's worker sets as it starts the app
+    producer = cast(ConcurrentCommitProducer, app.producer)
+    extra = producer._settings_extra()
+    assert extra["retry_backoff_ms"] == TRANSACTION_RETRY_BACKOFF_MS <= 20
+    assert extra["enable_idempotence"] is True
