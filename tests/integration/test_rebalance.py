@@ -16,13 +16,6 @@ from tests.kafka_support import wait_until
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    # Not strict: since the rebalance-stall fix it passed 6 of 7 runs here and in CI; the one
-    # failure (a clean-clone CI run, its log lost) came before the mend of records Faust fetched
-    # and never delivered (streams/service/exactly_once.py, point 10), a likely cause.
-    strict=False,
-    reason="known gap (issue 6): failed once in 7 runs since the rebalance-stall fix",
-)
 def test_a_worker_that_goes_through_rebalances_mid_stream_keeps_exactly_the_alerts(
     deployment: Deployment,
 ) -> None:
