@@ -74,8 +74,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiokafka
 import faust
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.producer.sender import Sender
 from faust.streams import current_event
 from faust.transport.consumer import TransactionManager
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
@@ -423,6 +425,39 @@ class InFlightBuffer(ProducerBuffer):
         return int(super().size) + self.in_flight
 
 
+class CoordinatorRetryingSender(Sender):  # type: ignore[misc]  # aiokafka has no types
+    """aiokafka's producer sender, which asks again when the coordinator lookup loses its
+    connection instead of failing the producer for good.
+
+    aiokafka 0.14 retries a transaction coordinator lookup that finds no coordinator or no ready
+    node, but a connection closed while the lookup is in flight (the broker stopping, or
+    starting up) ends its sender task with "Unexpected error during batch delivery", and Faust
+    then crashes the worker. Seen in the broker-restart test once commits came ten times a
+    second (a lookup is then nearly always under way); aiokafka issue 1151 reports the same
+    class of failure.
+    """
+
+    async def _find_coordinator(self, coordinator_type: Any, coordinator_key: Any) -> Any:
+        while True:
+            try:
+                return await super()._find_coordinator(coordinator_type, coordinator_key)
+            except KafkaError as error:
+                if not isinstance(error.__cause__, KafkaConnectionError):
+                    raise
+                log.warning("transaction coordinator lookup lost its connection; asking again")
+                await self.client.force_metadata_update()
+                await asyncio.sleep(self._retry_backoff)
+
+
+class CoordinatorRetryingProducer(aiokafka.AIOKafkaProducer):  # type: ignore[misc]  # untyped
+    """An aiokafka producer with `CoordinatorRetryingSender`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The sender is built inside aiokafka's constructor; only its class changes.
+        self._sender.__class__ = CoordinatorRetryingSender
+
+
 class ConcurrentCommitProducer(AIOKafkaFaustProducer):
     """Commits the transactions of all source partitions at once, not one after another.
 
@@ -438,6 +473,10 @@ class ConcurrentCommitProducer(AIOKafkaFaustProducer):
         buffer.threaded_producer = getattr(self.buffer, "threaded_producer", None)
         buffer.app = self.app
         self.buffer = buffer
+
+    @property
+    def _producer_type(self) -> type[aiokafka.AIOKafkaProducer]:
+        return CoordinatorRetryingProducer
 
     def _settings_extra(self) -> Any:
         extra = dict(super()._settings_extra())
