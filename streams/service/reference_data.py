@@ -88,6 +88,10 @@ def topic_names(settings: ServiceSettings) -> dict[str, str]:
     return {settings.topic(entity): entity for entity in ENTITIES}
 
 
+# How long a reference topic may stay absent from the metadata before it counts as missing.
+METADATA_SETTLE_S = 15.0
+
+
 def load_to_end(
     settings: ServiceSettings, data: ReferenceData, *, deadline_s: float = 60.0
 ) -> dict[tuple[str, int], int]:
@@ -103,8 +107,16 @@ def load_to_end(
         **settings.security.kafka_python(),
     )
     try:
-        found = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in names}
-        missing = [topic for topic, ids in found.items() if not ids]
+        # Topics created a moment ago (the worker creates what is missing just before this)
+        # can be absent from the broker's metadata for a while: seen as a demo whose worker
+        # stopped at once, saying its reference topics were missing.
+        settle = time.monotonic() + METADATA_SETTLE_S
+        while True:
+            found = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in names}
+            missing = [topic for topic, ids in found.items() if not ids]
+            if not missing or time.monotonic() > settle:
+                break
+            time.sleep(0.2)
         if missing:
             raise ReferenceTopicMissingError(
                 f"reference topics missing at {settings.bootstrap}: {', '.join(missing)}"
