@@ -6,13 +6,13 @@ stage reads committed messages only, so an event sent on its own was not readabl
 
 A batch is kept per input partition because it must travel in that partition's transaction
 (the one that commits the offsets of its events), and because the input partition's clock is
-sent with it: every by-officer partition then learns how far that input has got, in order,
-after the events it was sent.
+sent with it (by the worker, which keeps the newest event time each input has passed on):
+every by-officer partition then learns how far that input has got, in order, after the events
+it was sent.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,6 @@ class PendingBatch:
     # The last Faust event taken from the input partition: the batch is sent as if from it,
     # so it joins that partition's transaction.
     event: Any
-    newest: float = -math.inf
     # Whether the input partition was read to its end with the last event.
     idle: bool = False
     targets: dict[int, list[bytes]] = field(default_factory=dict)
@@ -38,13 +37,13 @@ class Outbox:
     """Pending batches by input partition.
 
     >>> outbox = Outbox(max_events=2, max_bytes=1000)
-    >>> outbox.add(("badge", 0), "e1", 3, b"{}", 10.0, idle=False)
+    >>> outbox.add(("badge", 0), "e1", 3, b"{}", idle=False)
     False
-    >>> outbox.add(("badge", 0), "e2", 1, b"{}", 5.0, idle=True)  # full
+    >>> outbox.add(("badge", 0), "e2", 1, b"{}", idle=True)  # full
     True
     >>> batch = outbox.take(("badge", 0))
-    >>> batch.event, batch.newest, batch.idle, batch.targets
-    ('e2', 10.0, True, {3: [b'{}'], 1: [b'{}']})
+    >>> batch.event, batch.idle, batch.targets
+    ('e2', True, {3: [b'{}'], 1: [b'{}']})
     >>> outbox.take(("badge", 0)) is None
     True
     """
@@ -54,15 +53,12 @@ class Outbox:
         self.max_bytes = max_bytes
         self._batches: dict[Source, PendingBatch] = {}
 
-    def add(  # noqa: PLR0917 - one event's facts, all needed
-        self, source: Source, event: Any, target: int, raw: bytes, t: float, idle: bool
-    ) -> bool:
+    def add(self, source: Source, event: Any, target: int, raw: bytes, idle: bool) -> bool:
         """Add one decoded event; True when the source's batch should go out now."""
         batch = self._batches.get(source)
         if batch is None:
             batch = self._batches[source] = PendingBatch(event)
         batch.event = event
-        batch.newest = max(batch.newest, t)
         batch.idle = idle
         batch.targets.setdefault(target, []).append(raw)
         batch.count += 1

@@ -322,7 +322,7 @@ class WatchfloorWorker:
             target = partition_of(decoded.officer_id.encode(), self.partitions)
             if len(self._officer_partitions) < OFFICER_PARTITIONS_KEPT:
                 self._officer_partitions[decoded.officer_id] = target
-        if self._outbox.add(source, event, target, raw, event_time, idle):
+        if self._outbox.add(source, event, target, raw, idle):
             await self._send_batch(source)
 
     async def _send_pending_batches(self) -> None:
@@ -336,13 +336,12 @@ class WatchfloorWorker:
             return
         name = f"{source[0]}/{source[1]}".encode()
         headers = [(wire.KIND_HEADER, wire.EVENTS), (wire.SOURCE_HEADER, name)]
+        newest = self._ingest_clock[source]
         with current(batch.event):  # in the transaction of the input partition's offsets
             for target in range(self.partitions):
                 await self.by_officer.send(
                     key=None,
-                    value=wire.encode_events(
-                        batch.targets.get(target, []), batch.newest, batch.idle
-                    ),
+                    value=wire.encode_events(batch.targets.get(target, []), newest, batch.idle),
                     partition=target,
                     headers=headers,
                 )
@@ -461,7 +460,10 @@ class WatchfloorWorker:
             try:
                 await self._officer_item(p, item_kind, source, value, message.key)
             except Exception as error:
-                await self._officer_failed(event, error, value)
+                # One event of a batch is parked alone; anything else as the message received
+                # (a batch's clock is not an input of its own).
+                alone = kind == wire.EVENTS and item_kind == wire.EVENT
+                await self._officer_failed(event, error, value if alone else None)
             if item_kind == wire.EVENT:
                 self.metrics.processing.observe(time.perf_counter() - began)
 
