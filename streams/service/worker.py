@@ -280,7 +280,14 @@ class WatchfloorWorker:
             async with processing(stream, event) as accepted:
                 if not accepted:
                     continue
-                await self._ingest_message(event)
+                try:
+                    await self._ingest_message(event)
+                except Exception as error:
+                    # As in the officer stage: a bug parks the message it failed on, with the
+                    # reason, and the stream goes on (bad input is a DecodeError, not this).
+                    self.metrics.dead_letters.labels(reason="internal_error").inc()
+                    log.exception("ingest stage failed on a message; parked as a dead letter")
+                    await self._park(event, f"internal error in the ingest stage: {error!r}")
 
     async def _ingest_message(self, event: Any) -> None:
         message = event.message

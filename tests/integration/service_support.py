@@ -56,9 +56,15 @@ class Deployment:
         ensure_topics(self.settings, {"bootstrap_servers": self.bootstrap})
 
     def start_worker(
-        self, name: str = "w1", *, extra_env: dict[str, str] | None = None
+        self,
+        name: str = "w1",
+        *,
+        extra_env: dict[str, str] | None = None,
+        module: str = "streams.cli",
     ) -> WorkerProcess:
-        worker = WorkerProcess(self, name, extra_env or {})
+        """A `watchfloor serve` worker; `module` runs another entry point that takes the same
+        arguments (a test's worker with a fault put in on purpose)."""
+        worker = WorkerProcess(self, name, extra_env or {}, module)
         # Listed before it starts, so that `stop_all` stops it even when it never gets ready.
         self.workers.append(worker)
         worker.start()
@@ -230,8 +236,15 @@ def read_committed(
 class WorkerProcess:
     """A `watchfloor serve` subprocess with its own log file and web port."""
 
-    def __init__(self, deployment: Deployment, name: str, extra_env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        name: str,
+        extra_env: dict[str, str],
+        module: str = "streams.cli",
+    ) -> None:
         self.deployment = deployment
+        self.module = module
         self.name = name
         self.log_path = deployment.root / f"{name}.log"
         self.state_dir = deployment.root / f"{name}-state"
@@ -245,7 +258,7 @@ class WorkerProcess:
         command = [
             sys.executable,
             "-m",
-            "streams.cli",
+            self.module,
             "serve",
             "--bootstrap",
             d.worker_bootstrap or d.bootstrap,
@@ -303,15 +316,15 @@ class WorkerProcess:
         return self.process.returncode
 
 
-def metric_total(web_port: int, name: str) -> float:
-    """Sum of every series of one metric on the worker's /metrics (OSError if it does not
-    answer)."""
+def metric_total(web_port: int, name: str, label: str = "") -> float:
+    """Sum of every series of one metric on the worker's /metrics, or of those with `label`
+    (such as ``reason="internal_error"``) when given (OSError if it does not answer)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5) as reply:
         text = reply.read().decode()
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
-        if line.startswith((f"{name}{{", f"{name} "))
+        if line.startswith((f"{name}{{", f"{name} ")) and label in line.rsplit(" ", 1)[0]
     )
 
 

@@ -494,3 +494,85 @@ def test_an_event_with_a_huge_officer_id_is_dead_lettered_and_does_not_stop_the_
     assert by_event[huge].original_length == len(huge)
     assert by_event[long].original == long
     assert worker.stop() == 0, worker.log_tail()
+
+
+# ---------------------------------------------------------------------------- bugs
+
+
+def test_a_bug_on_an_event_parks_it_with_the_reason_and_the_stream_goes_on(
+    deployment: Deployment,
+) -> None:
+    # A bug in the worker (here put in on purpose, tests/integration/apps/faulty_worker.py)
+    # must not stop its agent nor lose input: the event it failed on goes to the dead-letter
+    # topic whole, saying which stage failed and how, and every other event is processed as
+    # if that one had never come.
+    sc = _fault_week()
+    events = sc.events()
+    lines = event_lines(sc)
+    everything, _ = _pure_alerts(sc, events)
+    evidence = {str(i) for alert in everything for i in orjson.loads(alert)["evidence"] or ()}
+    lookups = [i for i, event in enumerate(events) if event.type == "access"]
+    assert len(lookups) > 900
+    # Look-ups spread over the week and officers, and two events that alerts rest on: a
+    # swipe of the impossible travel, and a look-up made while off duty.
+    failing_in_ingest = {events[i].event_id for i in lookups[100:901:400]} | {"pacs-000081"}
+    failing_in_core = {events[i].event_id for i in lookups[3:904:300]} | {"audit-000071"}
+    assert len(failing_in_ingest) == 4 and len(failing_in_core) == 5
+    assert {"pacs-000081", "audit-000071"} <= evidence
+    failing = failing_in_ingest | failing_in_core
+    expected, _ = _pure_alerts(sc, [e for e in events if e.event_id not in failing])
+    assert expected and expected != everything
+
+    deployment.publish_reference(sc.officers, sc.sites, sc.watchlist)
+    deployment.publish_events(lines)
+    worker = deployment.start_worker(
+        module="tests.integration.apps.faulty_worker",
+        extra_env={
+            "FAULTY_INGEST_EVENT_IDS": ",".join(sorted(failing_in_ingest)),
+            "FAULTY_CORE_EVENT_IDS": ",".join(sorted(failing_in_core)),
+        },
+    )
+    live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=120))
+    letters = [
+        decode_dead_letter(value)
+        for _, value in deployment.read_topic(
+            "deadletter", expected=len(failing), idle_s=10, deadline_s=60
+        )
+    ]
+    wait_until(
+        lambda: (
+            metric_total(worker.web_port, "watchfloor_events_processed_total")
+            >= len(lines) - len(failing)
+        ),
+        what="every event but the failed ones processed",
+        deadline_s=60,
+    )
+
+    assert _alive(worker), worker.log_tail()
+    assert live == expected, worker.log_tail()
+    assert metric_total(worker.web_port, "watchfloor_events_processed_total") == len(lines) - len(
+        failing
+    )
+    dead_letters = "watchfloor_dead_letters_total"
+    assert metric_total(worker.web_port, dead_letters) == len(failing)
+    assert metric_total(worker.web_port, dead_letters, 'reason="internal_error"') == len(failing)
+    by_event = {str(orjson.loads(letter.original)["event_id"]): letter for letter in letters}
+    assert len(letters) == len(by_event) == len(failing) and set(by_event) == failing
+    line_of = {event.event_id: line for event, line in zip(events, lines, strict=True)}
+    inputs = {deployment.settings.topic(entity) for entity in INPUT_ENTITIES}
+    for event_id, letter in by_event.items():
+        assert letter.original == line_of[event_id]  # the event whole, not the batch it was in
+        assert isinstance(letter.origin, KafkaOrigin)
+        if event_id in failing_in_ingest:
+            assert letter.origin.topic in inputs
+            assert letter.reason == (
+                "internal error in the ingest stage: "
+                "InjectedError('injected fault in the ingest stage')"
+            )
+        else:
+            assert letter.origin.topic == deployment.settings.topic("internal.by-officer")
+            assert letter.reason == (
+                "internal error in the officer stage: "
+                "InjectedError('injected fault in the detector core')"
+            )
+    assert worker.stop() == 0, worker.log_tail()
