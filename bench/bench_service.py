@@ -13,8 +13,9 @@ What it does: simulates a force, publishes its reference data and events to fres
 1. ``bare``: an aiokafka consumer reads every input message and does nothing with it: what the
    broker and client alone allow on this machine;
 2. ``faust``: a Faust agent (exactly-once, like the worker) takes every input message and does
-   nothing with it (``bench/faust_floor.py``): what Faust's per-message delivery allows, a
-   ceiling for any Faust worker on this machine;
+   nothing with it (``bench/faust_floor.py``): what Faust's per-message delivery allows on
+   this machine. It was the worker's ceiling until the worker took its input in batches below
+   that delivery (``streams/service/record_batches.py``); it stays as the reference for that;
 3. ``worker``: one ``watchfloor serve`` process (memory store) works through the same backlog;
    its own ``watchfloor_events_processed_total`` says when every event has been through the
    detector core. The rate counts from its first consumed input message to its last processed

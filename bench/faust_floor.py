@@ -8,9 +8,10 @@ topics in the same run::
 Prints one JSON object: ``{"events": N, "seconds": S, "rate": R}``, timed from the first
 message the agent receives to the last. The app uses exactly-once processing (Kafka
 transactions, read-committed), as the worker does, and the memory store; its agent iterates
-``stream.events()`` as the worker's agents do. The worker can be no faster than this: every
-input message passes through the same Faust consumer, conductor and stream before any of the
-worker's own code runs.
+``stream.events()`` as the worker's agents do. A worker whose every input message passes
+through the same Faust consumer, conductor and stream can be no faster than this; the watchfloor
+worker's consumer hands input to its agent in batches below that delivery
+(``streams/service/record_batches.py``), so this is the reference for what that saves.
 """
 
 from __future__ import annotations

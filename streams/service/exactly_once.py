@@ -61,7 +61,9 @@ never committed. Recovery asks the broker for the last stable offsets
 (`StableEndsConsumerThread`). Every fetched record's offset is noted until it is processed; an
 event delivered while a record before it was fetched and never processed is left alone, and the
 partition is sought back and read again from the first one not processed
-(`LockedConsumer.delivered_in_order`).
+(`LockedConsumer.delivered_in_order`). Input handed over in batches (`batched_topics`, see
+`streams.service.record_batches`) is checked by its records' own offsets: a batch counts as
+delivered in order when no record before its first one is still unprocessed.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ from faust.transport.drivers.aiokafka import Producer as AIOKafkaFaustProducer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 from faust.transport.producer import ProducerBuffer
 from faust.types import TP
+
+from streams.service.record_batches import batch_records, first_offset
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +155,7 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
                 )
             consumer.processed[message.tp] = last
         in_order = message.offset > last and await consumer.delivered_in_order(
-            message.tp, last, message.offset
+            message.tp, last, message.offset, first_offset(message.offset, event.value)
         )
         if not in_order:
             # Delivered again (Faust's seek after a restart): its outputs are already in the
@@ -229,34 +233,54 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         self.rereading: dict[TP, int] = {}
 
     async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
-        records = await super()._getmany(active_partitions, timeout)
+        fetched = await super()._getmany(active_partitions, timeout)
         changelogs = self.app.tables.changelog_topics  # restored, not processed by agents
-        for tp, messages in records.items():
+        app = self.app
+        batched, size = (
+            (app.batched_topics, app.batch_size)
+            if isinstance(app, ExactlyOnceApp)
+            else (frozenset[str](), 1)
+        )
+        records: dict[TP, list[Any]] = {}
+        for tp, messages in fetched.items():
+            records[tp] = messages
             if not messages or tp.topic in changelogs:
                 continue
-            self.fetched.add(TP(tp.topic, tp.partition), [m.offset for m in messages])
+            # The records' own offsets, also of those handed over in batches: however a
+            # partition read again is cut into batches, a record is the same record.
+            offsets = [m.offset for m in messages]
+            if tp.topic in batched:
+                records[tp] = batch_records(messages, size)
+            self.fetched.add(TP(tp.topic, tp.partition), offsets)
             trigger = self.rereading.get(tp)
-            if trigger is not None and messages[0].offset < trigger:
+            if trigger is not None and offsets[0] < trigger:
                 # The partition read again (see `delivered_in_order`). Faust would drop these
                 # records as read already: the batch it was handing over when the seek came
                 # moved its read offset past them again.
-                self._read_offset[tp] = messages[0].offset
+                self._read_offset[tp] = records[tp][0].offset
         return records
 
-    async def delivered_in_order(self, tp: TP, last: int, offset: int) -> bool:
+    async def delivered_in_order(
+        self, tp: TP, last: int, offset: int, first: int | None = None
+    ) -> bool:
         """Whether `offset` may be processed after `last`: no record between them was fetched.
 
         Offsets between two fetched records that were never fetched are transaction markers
         or aborted records, which a read-committed consumer never sees. A record that was
         fetched but never reached the agent (point 10) is read again: the partition is sought
         back to it, and what Faust had queued after it is left alone until it comes.
+
+        `first` is the offset of the first input record a batch carries (see
+        `streams.service.record_batches`); a batch read again can end where one queued before
+        the seek ended, but it begins earlier.
         """
+        first = offset if first is None else first
         trigger = self.rereading.get(tp)
         if trigger is not None:
-            if offset >= trigger:
+            if first >= trigger:
                 return False  # queued before the seek
             del self.rereading[tp]  # read again from here
-        missed = self.fetched.first_between(tp, last, offset)
+        missed = self.fetched.first_between(tp, last, first)
         if missed is None:
             return True
         log.warning(
@@ -268,7 +292,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             offset,
             last + 1,
         )
-        self.rereading[tp] = offset
+        self.rereading[tp] = first
         await self.seek(tp, last + 1)
         return False
 
@@ -526,6 +550,10 @@ class ExactlyOnceApp(faust.App):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.before_commit: list[Callable[[], object]] = []
+        # Topics whose fetched records reach their agent in batches of at most `batch_size`
+        # (see `streams.service.record_batches`).
+        self.batched_topics: frozenset[str] = frozenset()
+        self.batch_size = 500
 
     async def write_back(self) -> None:
         for hook in self.before_commit:

@@ -2,7 +2,8 @@
 
 Three agents, each consuming one topic in Kafka transactions (exactly-once):
 
-- ingest: badge/access/roster topics -> decode (bad input to the dead-letter topic with its
+- ingest: badge/access/roster topics, whose records the consumer hands over in batches
+  (`streams.service.record_batches`) -> decode (bad input to the dead-letter topic with its
   reason) -> the internal by-officer topic, partitioned by officer_id, in batches: one message
   per input partition and by-officer partition, sent when full and before every commit, each
   with its input partition's clock, so that quiet partitions still see time pass.
@@ -26,11 +27,10 @@ import time
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import faust
 from aiokafka.errors import KafkaError
-from faust.types import TP
 from kafka.partitioner.default import murmur2
 
 from detectors.config import DetectorConfig
@@ -43,12 +43,14 @@ from schemas.deadletter import DeadLetter, KafkaOrigin, dead_letter_key
 from streams.service import messages as wire
 from streams.service.exactly_once import (
     ExactlyOnceApp,
+    LockedConsumer,
     SourcePartitionTransactions,
     processing,
 )
 from streams.service.metrics import WorkerMetrics, reason_class
 from streams.service.outbox import Outbox, Source
 from streams.service.partition_clock import PartitionClock
+from streams.service.record_batches import Record, RecordBatch
 from streams.service.reference_data import ReferenceData, follow
 from streams.service.settings import ServiceSettings
 from streams.service.topology import (
@@ -68,6 +70,11 @@ log = logging.getLogger(__name__)
 # that the per-message costs vanish, small enough to keep messages and memory modest.
 BATCH_EVENTS = 2000
 BATCH_BYTES = 1024 * 1024
+# Input records reach the ingest agent this many at a time (`streams.service.record_batches`):
+# enough that Faust's costs per message vanish, few enough that a commit waiting for the
+# processing lock waits a few milliseconds at most.
+INPUT_BATCH_RECORDS = 200
+INPUT_BATCHES_QUEUED = 32
 # Officers whose partition is remembered: a whole force, with room; ids past it are hashed
 # each time rather than let a flood of bad ids grow the memory.
 OFFICER_PARTITIONS_KEPT = 200_000
@@ -137,8 +144,16 @@ class WatchfloorWorker:
         )
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
         self.input_topic = self.app.topic(
-            *[settings.topic(e) for e in INPUT_ENTITIES], partitions=n, **raw
+            *[settings.topic(e) for e in INPUT_ENTITIES],
+            partitions=n,
+            # Batches of records (see below): a few queued per partition keep the fetcher
+            # ahead without holding much of a backlog in memory.
+            maxsize=INPUT_BATCHES_QUEUED,
+            **raw,
         )
+        # Input reaches the ingest agent in batches, below Faust's per-message delivery.
+        self.app.batched_topics = frozenset(self.input_topic.topics)
+        self.app.batch_size = INPUT_BATCH_RECORDS
         self.by_officer = self.app.topic(settings.topic(BY_OFFICER_ENTITY), partitions=n, **raw)
         self.peer_topic = self.app.topic(settings.topic(PEER_ENTITY), partitions=n, **raw)
         self.alert_topics = {
@@ -280,39 +295,61 @@ class WatchfloorWorker:
             async with processing(stream, event) as accepted:
                 if not accepted:
                     continue
-                try:
-                    await self._ingest_message(event)
-                except Exception as error:
-                    # As in the officer stage: a bug parks the message it failed on, with the
-                    # reason, and the stream goes on (bad input is a DecodeError, not this).
-                    self.metrics.dead_letters.labels(reason="internal_error").inc()
-                    log.exception("ingest stage failed on a message; parked as a dead letter")
-                    await self._park(event, f"internal error in the ingest stage: {error!r}")
+                await self._ingest_records(event)
 
-    async def _ingest_message(self, event: Any) -> None:
+    async def _ingest_records(self, event: Any) -> None:
+        """Decode and pass on the input records one message carries (a batch, or itself)."""
         message = event.message
-        raw: bytes = event.value if event.value is not None else b""
+        tp = message.tp
+        value = event.value
+        records: Sequence[Record] = (
+            value.records if isinstance(value, RecordBatch) else [_OwnRecord(message, value)]
+        )
         consumed = self._consumed.get(message.topic)
         if consumed is None:
             source_label = self._source_of(message.topic)
             consumed = self._consumed[message.topic] = self.metrics.events_consumed.labels(
                 source=source_label
             )
-        consumed.inc()
+        # Records at or below the last one processed from the partition were processed before
+        # (a batch that begins below the committed offset, after a restart).
+        done = cast(LockedConsumer, self.app.consumer).processed.get(tp, -1)
+        highwater = self.app.consumer.highwater(tp)
+        for record in records:
+            if record.offset <= done:
+                continue
+            consumed.inc()
+            try:
+                await self._ingest_record(event, record, highwater)
+            except Exception as error:
+                # As in the officer stage: a bug parks the record it failed on, with the
+                # reason, and the stream goes on (bad input is a DecodeError, not this).
+                self.metrics.dead_letters.labels(reason="internal_error").inc()
+                log.exception("ingest stage failed on a record; parked as a dead letter")
+                await self._dead_letter(
+                    message.topic,
+                    message.partition,
+                    record.offset,
+                    record.key,
+                    record.value or b"",
+                    f"internal error in the ingest stage: {error!r}",
+                )
+
+    async def _ingest_record(self, event: Any, record: Record, highwater: int | None) -> None:
+        message = event.message
+        raw: bytes = record.value if record.value is not None else b""
         try:
             decoded = decode_event(raw)
         except DecodeError as error:
             self.metrics.dead_letters.labels(reason=reason_class(error.rule)).inc()
             letter = DeadLetter.for_error(
                 raw,
-                KafkaOrigin(
-                    topic=message.topic, partition=message.partition, offset=message.offset
-                ),
+                KafkaOrigin(topic=message.topic, partition=message.partition, offset=record.offset),
                 error,
                 rejected_at=datetime.now(UTC),
             )
             await self.deadletter.send(
-                key=dead_letter_key(message.key), value=encode_dead_letter(letter)
+                key=dead_letter_key(record.key), value=encode_dead_letter(letter)
             )
             return
         if self.settings.pseudonyms is not None:  # officer ids never pass this point in clear
@@ -321,9 +358,8 @@ class WatchfloorWorker:
         self._newest_event_time = max(self._newest_event_time, event_time)
         source = (message.topic, message.partition)
         self._ingest_clock[source] = max(self._ingest_clock.get(source, -math.inf), event_time)
-        highwater = self.app.consumer.highwater(TP(message.topic, message.partition))
         # Read to its end: it has nothing older to send, so it must not hold the others back.
-        idle = highwater is not None and message.offset + 1 >= highwater
+        idle = highwater is not None and record.offset + 1 >= highwater
         target = self._officer_partitions.get(decoded.officer_id)
         if target is None:
             target = partition_of(decoded.officer_id.encode(), self.partitions)
@@ -429,17 +465,26 @@ class WatchfloorWorker:
         message = event.message
         if original is None:
             original = event.value if event.value is not None else b""
+        await self._dead_letter(
+            message.topic, message.partition, message.offset, message.key, original, reason
+        )
+
+    async def _dead_letter(  # noqa: PLR0917 - where it came from, what, and why
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        original: bytes,
+        reason: str,
+    ) -> None:
         letter = DeadLetter(
             original=original,
-            origin=KafkaOrigin(
-                topic=message.topic, partition=message.partition, offset=message.offset
-            ),
+            origin=KafkaOrigin(topic=topic, partition=partition, offset=offset),
             reason=reason[:1000],
             rejected_at=datetime.now(UTC),
         )
-        await self.deadletter.send(
-            key=dead_letter_key(message.key), value=encode_dead_letter(letter)
-        )
+        await self.deadletter.send(key=dead_letter_key(key), value=encode_dead_letter(letter))
 
     async def _officer_message(self, event: Any) -> None:
         """Apply one by-officer message: a batch of events, or one event, marker or finding.
@@ -735,6 +780,17 @@ def _models_only(stage: PeerGroupStage) -> bytes:
         return stage.snapshot()
     finally:
         stage.pending, stage.day_ends = pending, day_ends
+
+
+class _OwnRecord:
+    """A message delivered alone, read as the one record it is."""
+
+    __slots__ = ("key", "offset", "value")
+
+    def __init__(self, message: Any, value: bytes | None) -> None:
+        self.offset: int = message.offset
+        self.key: bytes | None = message.key
+        self.value = value
 
 
 def _headers(headers: Any) -> Sequence[tuple[str, bytes]] | None:
