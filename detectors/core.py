@@ -237,6 +237,8 @@ class Core:
         self.own_alpha = volume.num("own_alpha")
         self.case_weight = volume.num("case_weight")
         self.welfare_delay = config.welfare_delay_days
+        self._peer_done_seen = math.nan  # never equal: the first call works the end out
+        self._peer_done_end = math.inf
 
     # ------------------------------------------------------------------ time
 
@@ -246,8 +248,12 @@ class Core:
         at the end of the following day."""
         h = watermark - self.lateness
         if peer_done is not None:
-            _, end = self.days.day_bounds(self.days.day_number(peer_done))
-            h = min(h, end)
+            # Asked several times per event by the service, while `peer_done` moves once a day:
+            # the local-time conversion is done once per value.
+            if peer_done != self._peer_done_seen:
+                self._peer_done_end = self.days.day_bounds(self.days.day_number(peer_done))[1]
+                self._peer_done_seen = peer_done
+            h = min(h, self._peer_done_end)
         return h
 
     def status(self, state: OfficerState, t: float) -> int:
