@@ -25,17 +25,16 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from streams.collector import fewer_collections
 from streams.replay.checkpoint import (
     Checkpoint,
     clear_checkpoint,
@@ -55,12 +54,6 @@ from streams.replay.summary import ReplaySummary
 # Items between two looks at the clock (progress, checkpoint due, stop requested): rare enough
 # to cost nothing per event, frequent enough (a few per millisecond) to react at once.
 CHECK_EVERY: Final = 4096
-# The core's state (peer-group models, per-officer windows) grows to hundreds of thousands of
-# GC-tracked objects that live as long as the replay. With the default first threshold (700)
-# the collector rescans all of them whenever the heap has grown by a quarter, which took about
-# a quarter of the replay's CPU time; waiting for this many new objects makes those full
-# collections rare. The loop makes little cyclic garbage, so this delays freeing only a little.
-GC_FIRST_THRESHOLD: Final = 50_000
 
 
 class ReplayError(Exception):
@@ -111,18 +104,7 @@ def replay_fingerprint(options: ReplayOptions, sources: Iterable[Source]) -> str
     )
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the collector's first threshold for a block, and restore all thresholds after."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], GC_FIRST_THRESHOLD), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-@_fewer_collections()
+@fewer_collections()
 def replay(
     options: ReplayOptions,
     make_engine: EngineFactory,

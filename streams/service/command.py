@@ -20,6 +20,7 @@ from streams.cli_support import (
     pseudonymiser_from,
     resolve_bootstrap,
 )
+from streams.collector import fewer_collections
 from streams.service.settings import (
     DEFAULT_COMMIT_INTERVAL_S,
     DEFAULT_PARTITIONS,
@@ -231,17 +232,19 @@ def run(args: argparse.Namespace) -> int:
     )
     # Faust's worker installs its own SIGTERM/SIGINT handlers and stops the app cleanly.
     code = 0
-    try:
-        Worker(
-            worker.app,
-            loglevel=settings.log_level.lower(),
-            # Logs go to stderr, as everywhere in watchfloor (Faust's default is stdout).
-            logfile=sys.stderr,
-            quiet=True,
-            redirect_stdouts=False,
-        ).execute_from_commandline()
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
+    # The detector core's long-lived state made full collections a fifth of the worker's time.
+    with fewer_collections():
+        try:
+            Worker(
+                worker.app,
+                loglevel=settings.log_level.lower(),
+                # Logs go to stderr, as everywhere in watchfloor (Faust's default is stdout).
+                logfile=sys.stderr,
+                quiet=True,
+                redirect_stdouts=False,
+            ).execute_from_commandline()
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
     log.info("worker stopped")
     logging.shutdown()
     sys.stdout.flush()

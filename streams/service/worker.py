@@ -205,6 +205,9 @@ class WatchfloorWorker:
         # microseconds an id, paid once per officer rather than once per event.
         self._officer_partitions: dict[str, int] = {}
         self._consumed: dict[str, Any] = {}  # input topic -> its consumed-events counter
+        # (event type, outcome) -> its processed-events counter: `labels` is a lookup under a
+        # lock, paid per event otherwise.
+        self._processed: dict[tuple[str, str], Any] = {}
         self._due: dict[int, list[tuple[float, str]]] = {}
         # Officer states and partition clocks, decoded, written back once per commit.
         self._states = WriteBack(self.states, OfficerState.from_bytes, OfficerState.to_bytes)
@@ -544,7 +547,12 @@ class WatchfloorWorker:
                 self._state(officer), decoded, self._horizon(core, watermark, peer_done)
             )
             label = "duplicate" if outcome.duplicate else "late" if outcome.late else "processed"
-            self.metrics.events_processed.labels(type=decoded.type, outcome=label).inc()
+            counter = self._processed.get((decoded.type, label))
+            if counter is None:  # a closed set: event type x outcome
+                counter = self._processed[decoded.type, label] = (
+                    self.metrics.events_processed.labels(type=decoded.type, outcome=label)
+                )
+            counter.inc()
             if outcome.late:
                 self.metrics.late_events.inc(outcome.late)
             await self._settle(p, officer, outcome)

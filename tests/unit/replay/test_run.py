@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from schemas.codec import decode_alert
+from streams.collector import GC_FIRST_THRESHOLD
 from streams.replay.checkpoint import CHECKPOINT_NAME
 from streams.replay.deadletters import read_dead_letters
 from streams.replay.engine import Engine
 from streams.replay.run import (
-    GC_FIRST_THRESHOLD,
     ReplayError,
     ReplayOptions,
     SimulatedCrashError,
