@@ -180,6 +180,19 @@ def latency_rows(r: dict[str, Any]) -> list[Row]:
     ]  # fmt: skip
 
 
+def latency_floor_rows(r: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for run in r["runs"]:
+        every = f"commit every {run['commit_interval_s']:g} s"
+        complete = run["readable"] == run["messages"]
+        rows += [
+            row(f"one Faust hop at {num(r['rate'])}/s, p50, {every}", num(run["p50_ms"]), "ms"),
+            row(f"one Faust hop at {num(r['rate'])}/s, p99, {every}", num(run["p99_ms"]), "ms",
+                "all readable", complete),
+        ]  # fmt: skip
+    return rows
+
+
 def restore_rows(r: dict[str, Any]) -> list[Row]:
     n = r["officers"]
     before, after = r["officers_tracked"], r["officers_tracked_after_restore"]
@@ -264,6 +277,16 @@ BENCHES = [
         kafka=True,
         note="the issue's rate, 2,000 events/s for 15 s",
         runs_quick=False,
+    ),
+    Bench(
+        "latency-floor",
+        "faust_latency_floor.py",
+        ["--commit-interval", "0.02", "0.1"],
+        ["--commit-interval", "0.02", "--seconds", "5"],
+        latency_floor_rows,
+        kafka=True,
+        note="one exactly-once Faust hop doing nothing else, 2,000 messages/s for 15 s each",
+        quick_note="the same, 5 s, commits every 0.02 s only",
     ),
     Bench(
         "restore",

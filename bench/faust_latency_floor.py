@@ -1,0 +1,191 @@
+"""What Faust's exactly-once processing allows for latency: one hop that does nothing else.
+
+Run from the repository root, against a broker (``WATCHFLOOR_KAFKA_BOOTSTRAP`` when set, else a
+local one started here)::
+
+    python bench/faust_latency_floor.py                  # 2,000 messages/s for 15 s
+    python bench/faust_latency_floor.py --commit-interval 0.01 0.02 0.05 0.1 --json
+
+For each commit interval: a Faust worker (a child process: exactly-once, memory store, with the
+watchfloor worker's mended transport: transactions ended together, 20 ms retry backoff,
+commits between events) runs one agent that sends
+every message of an input topic (4 partitions) on to an output topic, in the transaction of
+the input partition, and does nothing else. This process produces messages at a fixed rate,
+each carrying the wall time it was produced, and a read-committed consumer reports when each
+becomes readable on the output topic. Nothing of watchfloor runs: this is the floor under any
+exactly-once Faust worker on this machine, for one hop; the watchfloor worker makes two (ingest,
+then the officer stage) and does its own work on each. Issue 6 asks for p50 at most 20 ms and
+p99 at most 50 ms at 2,000 events/s from the watchfloor worker.
+
+Measures; asserts nothing; exits 0 unless the broker or the worker could not be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+PARTITIONS = 4
+
+
+def relay(argv: list[str]) -> int:
+    """The child: a Faust worker whose one agent forwards its input (`relay` mode)."""
+    import faust
+
+    from streams.service.exactly_once import ExactlyOnceApp
+
+    bootstrap, source_name, sink_name, interval = argv[0], argv[1], argv[2], float(argv[3])
+    app = ExactlyOnceApp(
+        f"bench-latency-floor-{uuid.uuid4().hex[:8]}",
+        broker=f"kafka://{bootstrap}",
+        processing_guarantee="exactly_once",
+        store="memory://",
+        datadir=tempfile.mkdtemp(prefix="wf-latency-floor-"),
+        consumer_auto_offset_reset="latest",
+        web_enabled=False,
+        broker_commit_interval=interval,
+        broker_commit_every=10_000,
+        producer_linger=0.005,
+    )
+    raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+    source = app.topic(source_name, partitions=PARTITIONS, **raw)
+    sink = app.topic(sink_name, partitions=PARTITIONS, **raw)
+
+    @app.agent(source)
+    async def forward(stream: Any) -> None:
+        async for event in stream.events():
+            await sink.send(key=event.key, value=event.value, partition=event.message.partition)
+
+    faust.Worker(
+        app, loglevel="WARNING", quiet=True, redirect_stdouts=False
+    ).execute_from_commandline()
+    return 1
+
+
+def measure(bootstrap: str, interval: float, rate: float, seconds: float) -> dict[str, Any]:
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    name = f"bench-latency-floor-{uuid.uuid4().hex[:8]}"
+    source, sink = f"{name}-in", f"{name}-out"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in (source, sink)])
+    admin.close()
+    worker = subprocess.Popen(
+        [sys.executable, __file__, "--relay", bootstrap, source, sink, str(interval)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
+    consumer.assign([TopicPartition(sink, p) for p in range(PARTITIONS)])
+    consumer.seek_to_beginning()
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, acks=1)
+    try:
+        # Until the worker forwards (its group formed, its transactions begun): probe messages.
+        deadline = time.monotonic() + 90
+        ready = False
+        while not ready and time.monotonic() < deadline:
+            producer.send(source, key=b"probe", value=orjson.dumps(-1.0))
+            producer.flush()
+            ready = bool(consumer.poll(timeout_ms=1000))
+            if worker.poll() is not None:
+                error = worker.stderr.read() if worker.stderr is not None else b""
+                raise RuntimeError(error.decode(errors="replace")[-2000:])
+        if not ready:
+            raise RuntimeError("the relay worker never forwarded a message")
+        time.sleep(2)
+        consumer.poll(timeout_ms=500)  # the probes' stragglers
+        count = int(rate * seconds)
+        began = time.monotonic()
+        latencies: list[float] = []
+        sent = 0
+        while sent < count or (len(latencies) < count and time.monotonic() < began + seconds + 20):
+            due = began + sent / rate
+            while sent < count and time.monotonic() >= due:
+                producer.send(source, key=b"k%d" % sent, value=orjson.dumps(time.time()))
+                sent += 1
+                due = began + sent / rate
+            for records in consumer.poll(timeout_ms=1).values():
+                now = time.time()
+                latencies.extend(
+                    now - produced
+                    for produced in (float(orjson.loads(r.value)) for r in records)
+                    if produced > 0
+                )
+    finally:
+        producer.close()
+        consumer.close()
+        # Stopped cleanly: a killed worker's open transactions would linger on the broker.
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=30)
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        admin.delete_topics([source, sink])
+        admin.close()
+    latencies.sort()
+    warm = latencies[len(latencies) // 5 :] or latencies  # the first fifth warms up
+    quantiles = statistics.quantiles(warm, n=100) if len(warm) > 1 else [float("nan")] * 99
+    return {
+        "commit_interval_s": interval,
+        "rate": rate,
+        "messages": count,
+        "readable": len(latencies),
+        "p50_ms": round(1000 * quantiles[49], 1),
+        "p99_ms": round(1000 * quantiles[98], 1),
+    }
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--relay"]:
+        return relay(argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commit-interval", type=float, nargs="+", default=[0.02, 0.1])
+    parser.add_argument("--rate", type=float, default=2000.0)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args(argv)
+    bootstrap = os.environ.get("WATCHFLOOR_KAFKA_BOOTSTRAP")
+    local = None
+    if not bootstrap:
+        from streams.local_kafka import LocalKafka
+
+        local = LocalKafka(state_dir=Path(tempfile.mkdtemp(prefix="wf-latency-floor-kafka-")))
+        bootstrap = local.start().bootstrap
+    try:
+        results = [
+            measure(bootstrap, interval, options.rate, options.seconds)
+            for interval in options.commit_interval
+        ]
+    finally:
+        if local is not None:
+            local.stop()
+    if options.json:
+        print(orjson.dumps({"rate": options.rate, "runs": results}).decode())
+    else:
+        print(f"one exactly-once Faust hop, {options.rate:,.0f} messages/s, read-committed reader")
+        for r in results:
+            print(
+                f"  commit every {r['commit_interval_s']:.3f} s: p50 {r['p50_ms']:7.1f} ms, "
+                f"p99 {r['p99_ms']:7.1f} ms ({r['readable']:,} of {r['messages']:,} readable)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
