@@ -180,6 +180,9 @@ async def bare_loop(bootstrap: str, topics: list[str], expected: int) -> float:
         await consumer.stop()
 
 
+PROGRESS_POLL_SECONDS = 0.2
+
+
 def faust_floor(bootstrap: str, topics: list[str], expected: int, deadline_s: float) -> float:
     """Events/s of a Faust agent that does nothing over `topics` (NaN if it did not finish)."""
     script = Path(__file__).with_name("faust_floor.py")
@@ -341,7 +344,9 @@ def run_worker(
                 last = now
                 cpu_last = _cpu_seconds(worker.pid)
                 break
-            time.sleep(1.0)  # the metrics page costs the worker time: ask rarely
+            # The rate is timed by these looks at the metrics page: once a second, as it was,
+            # a run of a few seconds could be timed up to a second long or short at each end.
+            time.sleep(PROGRESS_POLL_SECONDS)
         rss_kib = _rss_kib(worker.pid)
         cpu_last = cpu_last or _cpu_seconds(worker.pid)
         if worker.poll() is not None:

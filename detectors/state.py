@@ -31,6 +31,7 @@ from sys import intern
 from typing import Any
 
 import orjson
+from msgspec.structs import astuple
 
 from detectors.binary import Reader, StateDecodeError, Writer
 from schemas.events import AccessEvent, BadgeEvent, Event, RosterEvent
@@ -524,13 +525,30 @@ _TIME_FIELDS = frozenset({"event_time", "period_start", "period_end"})
 def _encode_buffered(event: Event) -> bytes:
     """An event waiting in the reorder buffer, compactly: its type, then its field values in
     declaration order (no names; the officer id is the state's; times as epoch seconds)."""
-    values: list[Any] = [event.type]
-    for name in event.__struct_fields__:
-        if name == "officer_id":
-            continue
-        value = getattr(event, name)
-        values.append(value.timestamp() if name in _TIME_FIELDS else value)
+    # The service encodes every buffered event of a changed state at every commit: the field
+    # values come out in one call, and where the officer id and the times sit is worked out
+    # once per event type.
+    officer, times = _LAYOUTS.get(type(event)) or _layout(type(event))
+    values: list[Any] = list(astuple(event))
+    for i in times:
+        values[i] = values[i].timestamp()
+    values[officer] = event.type  # the officer id's place, moved to the front below
+    if officer:
+        values.insert(0, values.pop(officer))
     return orjson.dumps(values)
+
+
+_LAYOUTS: dict[type, tuple[int, tuple[int, ...]]] = {}
+
+
+def _layout(cls: type) -> tuple[int, tuple[int, ...]]:
+    names: tuple[str, ...] = cls.__struct_fields__  # type: ignore[attr-defined]
+    layout = (
+        names.index("officer_id"),
+        tuple(i for i, name in enumerate(names) if name in _TIME_FIELDS),
+    )
+    _LAYOUTS[cls] = layout
+    return layout
 
 
 def _decode_buffered(data: bytes, officer_id: str) -> Event:
