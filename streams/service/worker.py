@@ -146,8 +146,8 @@ class WatchfloorWorker:
         self.input_topic = self.app.topic(
             *[settings.topic(e) for e in INPUT_ENTITIES],
             partitions=n,
-            # Batches of records (see below): a few queued per partition keep the fetcher
-            # ahead without holding much of a backlog in memory.
+            # Batches of records (see below): this many queued, for all input partitions
+            # together, keep the fetcher ahead without holding much of a backlog in memory.
             maxsize=INPUT_BATCHES_QUEUED,
             **raw,
         )
