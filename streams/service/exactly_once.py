@@ -74,12 +74,13 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import aiokafka
 import faust
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from aiokafka.producer.sender import Sender
+from faust.exceptions import ProducerSendError
 from faust.streams import current_event
 from faust.transport.consumer import TransactionManager
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
@@ -170,6 +171,23 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
         await stream.ack(event)
 
 
+def source_transaction(app: Any, topic: str, partition: int | None) -> str:
+    """The transactional id that commits a send to `topic`: that of the current event's source
+    partition, or (a table write sent after its event, from the producer buffer) that of the
+    table's source partition, which shares the destination's number.
+    """
+    event = current_event()
+    if event is not None:
+        source_topic, source_partition = event.message.topic, event.message.partition
+    elif partition is not None:
+        source_topic = SourcePartitionTransactions.changelog_sources.get(topic, topic)
+        source_partition = partition
+    else:
+        raise ProducerSendError(f"a send to {topic} outside any event has no transaction")
+    group = app.assignor.group_for_topic(source_topic)
+    return f"{app.conf.id}-{group}-{source_partition}"
+
+
 class SourcePartitionTransactions(TransactionManager):
     """Sends in the transaction of the event's source partition (see the module docstring)."""
 
@@ -189,17 +207,94 @@ class SourcePartitionTransactions(TransactionManager):
         transactional_id: str | None = None,
     ) -> Any:
         p = self.consumer.key_partition(topic, key, partition)
-        event = current_event()
-        source_partition: int | None
-        if event is not None:
-            source_topic, source_partition = event.message.topic, event.message.partition
-        else:
-            source_topic, source_partition = self.changelog_sources.get(topic, topic), p
-        group = self.app.assignor.group_for_topic(source_topic)
-        tid = f"{self.app.conf.id}-{group}-{source_partition}"
+        tid = source_transaction(self.app, topic, p)
         return await self.producer.send(
             topic, key, value, p, timestamp, headers, transactional_id=tid
         )
+
+
+class DirectSends:
+    """Sends straight to the Kafka client of the transaction that commits them, in batches.
+
+    A message sent through Faust (a topic's `send`, or a table write through its producer
+    buffer) costs about 120 us of Faust's bookkeeping before it reaches the Kafka client; a
+    commit every 0.1 s at 2,000 events/s spent 25 ms of its 42 ms handing ~190 table writes
+    over, during which no event could be processed, and alert latency pays that twice (once
+    per internal hop). Here a send appends the record to a batch of the client's own format for
+    its partition, a few microseconds.
+
+    A batch goes to the client when full and at `delivered`, which the commit calls first: it
+    waits until the broker has acknowledged every record, so a send that failed fails the
+    commit rather than commit a transaction without it. Sends are made under the processing
+    lock, like every output of an event, so they belong to the transaction of the event's
+    source partition (`source_transaction`); records for one partition keep their order.
+    """
+
+    def __init__(self, app: faust.App) -> None:
+        self.app = app
+        # (transactional id, topic, partition) -> the client and the batch being filled.
+        self._open: dict[tuple[str, str, int], tuple[aiokafka.AIOKafkaProducer, Any]] = {}
+        self._sent: list[asyncio.Future[Any]] = []
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> None:
+        producer = cast(AIOKafkaFaustProducer, self.app.producer)
+        tid = ""
+        client: aiokafka.AIOKafkaProducer
+        if self.app.in_transaction:
+            tid = source_transaction(self.app, topic, partition)
+            found = producer._transaction_producers.get(tid)
+            if found is None:
+                raise ProducerSendError(f"no transaction producer for {tid}")
+            client = found
+        else:
+            client = producer._ensure_producer()
+        if partition is None:
+            # Keyed by what the client's partitioner says, as a send through Faust would be.
+            await client.partitions_for(topic)
+            partition = int(client._partition(topic, None, key, value, key, value))
+        slot = (tid, topic, partition)
+        opened = self._open.get(slot)
+        if opened is None:
+            opened = self._open[slot] = (client, client.create_batch())
+        record = {"timestamp": None, "key": key, "value": value, "headers": headers or []}
+        if opened[1].append(**record) is None:  # full: it goes now, and a new one begins
+            await self._submit(slot)
+            opened = self._open[slot] = (client, client.create_batch())
+            opened[1].append(**record)  # the first record of a batch is always taken
+
+    async def _submit(self, slot: tuple[str, str, int]) -> None:
+        client, batch = self._open.pop(slot)
+        batch.close()  # sent at once, not after the client's linger
+        _, topic, partition = slot
+        if self.app.in_transaction:
+            async with cast(AIOKafkaFaustProducer, self.app.producer)._trn_locks[slot[0]]:
+                sent = await client.send_batch(batch, topic, partition=partition)
+        else:
+            sent = await client.send_batch(batch, topic, partition=partition)
+        self._sent.append(sent)
+
+    async def delivered(self) -> None:
+        """Send the open batches and wait until every record so far is acknowledged.
+
+        Raises what a failed send raised.
+        """
+        for slot in list(self._open):
+            await self._submit(slot)
+        sent, self._sent = self._sent, []
+        if sent:
+            await asyncio.gather(*sent)
+
+    def discard(self) -> None:
+        """Forget batches not yet sent (their transactions are being aborted)."""
+        self._open.clear()
+        self._sent.clear()
 
 
 class StableEndsConsumerThread(AIOKafkaConsumerThread):
@@ -382,6 +477,8 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             # which would let a state change miss this transaction: drain it for certain.
             while buffer.size:
                 await buffer.flush()
+            if isinstance(self.app, ExactlyOnceApp):
+                await self.app.direct.delivered()
             result: bool = await super().force_commit(
                 topics, start_new_transaction=start_new_transaction
             )
@@ -554,6 +651,7 @@ class ExactlyOnceApp(faust.App):
         # (see `streams.service.record_batches`).
         self.batched_topics: frozenset[str] = frozenset()
         self.batch_size = 500
+        self.direct = DirectSends(self)
 
     async def write_back(self) -> None:
         for hook in self.before_commit:
@@ -567,6 +665,7 @@ class ExactlyOnceApp(faust.App):
         if not _FinalCommit.done:
             await self.write_back()
         await super()._producer_flush(logger)
+        await self.direct.delivered()
 
     def _new_transport(self) -> Any:
         return MendedTransport(self.conf.broker_consumer, self)

@@ -161,6 +161,12 @@ class WatchfloorWorker:
             for entity in ALERT_ENTITIES
         }
         self.deadletter = self.app.topic(settings.topic("deadletter"), partitions=n, **raw)
+        self._by_officer_name = self.by_officer.get_topic_name()
+        self._peer_name = self.peer_topic.get_topic_name()
+        self._deadletter_name = self.deadletter.get_topic_name()
+        self._alert_names = {
+            category: topic.get_topic_name() for category, topic in self.alert_topics.items()
+        }
 
         table_options = (
             {"driver": "rocksdict", "block_cache_size": settings.rocksdb_block_cache_bytes}
@@ -210,9 +216,12 @@ class WatchfloorWorker:
         self._processed: dict[tuple[str, str], Any] = {}
         self._due: dict[int, list[tuple[float, str]]] = {}
         # Officer states and partition clocks, decoded, written back once per commit.
-        self._states = WriteBack(self.states, OfficerState.from_bytes, OfficerState.to_bytes)
+        self._send = self.app.direct.send
+        self._states = WriteBack(
+            self.states, OfficerState.from_bytes, OfficerState.to_bytes, self._send
+        )
         self._clocks = WriteBack(
-            self.officer_clocks, PartitionClock.from_bytes, PartitionClock.to_bytes
+            self.officer_clocks, PartitionClock.from_bytes, PartitionClock.to_bytes, self._send
         )
         self._last_event: dict[int, Any] = {}
         self._newest_event_time = -math.inf
@@ -271,12 +280,12 @@ class WatchfloorWorker:
         self.metrics.officers_tracked.set(len(sizes))
         self.metrics.state_bytes.set(sum(sizes))
 
-    def _write_back(self) -> None:
+    async def _write_back(self) -> None:
         for p, event in sorted(self._last_event.items()):
             if self._states.pending(p) or self._clocks.pending(p):
                 with current(event):
-                    self._states.flush(p)
-                    self._clocks.flush(p)
+                    await self._states.flush(p)
+                    await self._clocks.flush(p)
 
     async def _forget_caches(self, *args: Any, **kwargs: Any) -> None:
         # After a rebalance the tables are the truth (what was in memory was written back
@@ -290,6 +299,7 @@ class WatchfloorWorker:
         # watermark kept from before would run ahead of the events sent again.
         self._ingest_clock.clear()
         self._outbox.clear()
+        self.app.direct.discard()
 
     # ------------------------------------------------------------------ ingest
 
@@ -351,8 +361,8 @@ class WatchfloorWorker:
                 error,
                 rejected_at=datetime.now(UTC),
             )
-            await self.deadletter.send(
-                key=dead_letter_key(record.key), value=encode_dead_letter(letter)
+            await self._send(
+                self._deadletter_name, dead_letter_key(record.key), encode_dead_letter(letter)
             )
             return
         if self.settings.pseudonyms is not None:  # officer ids never pass this point in clear
@@ -385,11 +395,12 @@ class WatchfloorWorker:
         newest = self._ingest_clock[source]
         with current(batch.event):  # in the transaction of the input partition's offsets
             for target in range(self.partitions):
-                await self.by_officer.send(
-                    key=None,
-                    value=wire.encode_events(batch.targets.get(target, []), newest, batch.idle),
-                    partition=target,
-                    headers=headers,
+                await self._send(
+                    self._by_officer_name,
+                    None,
+                    wire.encode_events(batch.targets.get(target, []), newest, batch.idle),
+                    target,
+                    headers,
                 )
 
     async def _idle_heartbeat(self) -> None:
@@ -487,7 +498,7 @@ class WatchfloorWorker:
             reason=reason[:1000],
             rejected_at=datetime.now(UTC),
         )
-        await self.deadletter.send(key=dead_letter_key(key), value=encode_dead_letter(letter))
+        await self._send(self._deadletter_name, dead_letter_key(key), encode_dead_letter(letter))
 
     async def _officer_message(self, event: Any) -> None:
         """Apply one by-officer message: a batch of events, or one event, marker or finding.
@@ -606,8 +617,8 @@ class WatchfloorWorker:
             self.metrics.alerts.labels(
                 detector=alert.detector, category=alert.category, severity=alert.severity
             ).inc()
-            await self.alert_topics[alert.category].send(
-                key=alert.officer_id.encode(), value=encode_alert(alert)
+            await self._send(
+                self._alert_names[alert.category], alert.officer_id.encode(), encode_alert(alert)
             )
         for vector in outcome.vectors:
             await self._send_vector(vector)
@@ -620,10 +631,12 @@ class WatchfloorWorker:
             heapq.heappush(index, (due, officer))
 
     async def _send_vector(self, vector: DayVector) -> None:
-        await self.peer_topic.send(
-            key=vector.peer_group.encode(),
-            value=wire.encode_vector(vector),
-            headers=[(wire.KIND_HEADER, wire.VECTOR)],
+        await self._send(
+            self._peer_name,
+            vector.peer_group.encode(),
+            wire.encode_vector(vector),
+            None,
+            [(wire.KIND_HEADER, wire.VECTOR)],
         )
 
     async def _advance_officers(
@@ -662,11 +675,8 @@ class WatchfloorWorker:
             return
         marker = wire.encode_marker(horizon, p)
         for target in range(self.partitions):
-            await self.peer_topic.send(
-                key=None,
-                value=marker,
-                partition=target,
-                headers=[(wire.KIND_HEADER, wire.ADVANCED)],
+            await self._send(
+                self._peer_name, None, marker, target, [(wire.KIND_HEADER, wire.ADVANCED)]
             )
 
     def _due_index(self, p: int) -> list[tuple[float, str]]:
@@ -721,10 +731,12 @@ class WatchfloorWorker:
                 for finding in findings:
                     by_officer.setdefault(finding.officer_id, []).append(finding)
                 for officer, items in sorted(by_officer.items()):
-                    await self.by_officer.send(
-                        key=officer.encode(),
-                        value=wire.encode_findings(items),
-                        headers=[(wire.KIND_HEADER, wire.FINDINGS)],
+                    await self._send(
+                        self._by_officer_name,
+                        officer.encode(),
+                        wire.encode_findings(items),
+                        None,
+                        [(wire.KIND_HEADER, wire.FINDINGS)],
                     )
                 for day, group in closing:
                     for vkey in [
@@ -740,11 +752,12 @@ class WatchfloorWorker:
                 self.peer_clocks[f"closed-{q}".encode()] = _CLOSED.pack(stage.closed_through)
                 marker = wire.encode_marker(horizon, q)
                 for target in range(self.partitions):
-                    await self.by_officer.send(
-                        key=None,
-                        value=marker,
-                        partition=target,
-                        headers=[(wire.KIND_HEADER, wire.PEER_DONE)],
+                    await self._send(
+                        self._by_officer_name,
+                        None,
+                        marker,
+                        target,
+                        [(wire.KIND_HEADER, wire.PEER_DONE)],
                     )
 
     def _peer_horizon(self, q: int, source: int, t: float) -> float:

@@ -15,18 +15,25 @@ redone, so the caches are dropped (`forget`), never written.
 Faust lets a table be written only while an event of the table's source partition is current
 (its changelog partition is that event's). A flush runs between events, so it makes the last
 event seen on the partition current again for the writes.
+
+With a `changelog` sender, a flush puts the bytes in the table's store and sends the changelog
+record itself (`streams.service.exactly_once.DirectSends`), instead of through Faust's producer
+buffer: what Faust would do, at a fraction of its cost per write.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from faust.streams import _current_event
 
 Value = TypeVar("Value")
+
+# (changelog topic, key, value, partition) -> sent in the current transaction.
+ChangelogSender = Callable[[str, bytes, bytes, int], Awaitable[None]]
 
 
 class WriteBack(Generic[Value]):
@@ -41,8 +48,10 @@ class WriteBack(Generic[Value]):
         table: Any,
         decode: Callable[[bytes], Value],
         encode: Callable[[Value], bytes],
+        changelog: ChangelogSender | None = None,
     ) -> None:
         self.table = table
+        self.changelog = changelog
         self.decode = decode
         self.encode = encode
         self.values: dict[bytes, Value | None] = {}
@@ -64,13 +73,25 @@ class WriteBack(Generic[Value]):
     def pending(self, partition: int) -> bool:
         return bool(self.dirty.get(partition))
 
-    def flush(self, partition: int) -> int:
+    async def flush(self, partition: int) -> int:
         """Write the partition's dirty keys (in key order, so a flush is reproducible)."""
         keys = self.dirty.pop(partition, set())
+        send = self.changelog
+        if send is None:
+            for key in sorted(keys):
+                value = self.values[key]
+                if value is not None:
+                    self.table[key] = self.encode(value)
+            return len(keys)
+        # What the table's own write does (store, then changelog), the record sent directly.
+        topic = self.table.changelog_topic.get_topic_name()
+        store = self.table.data
         for key in sorted(keys):
             value = self.values[key]
             if value is not None:
-                self.table[key] = self.encode(value)
+                raw = self.encode(value)
+                store[key] = raw
+                await send(topic, key, raw, partition)
         return len(keys)
 
     def forget(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
 from streams.service.partition_clock import PartitionClock
 from streams.service.write_back import WriteBack
 
@@ -44,11 +47,41 @@ def test_changes_reach_the_table_only_when_their_partition_is_flushed_once_per_k
     cache.put(1, b"c", 7)
     assert table.writes == []
     assert cache.pending(0) and cache.pending(1)
-    assert cache.flush(0) == 2
+    assert asyncio.run(cache.flush(0)) == 2
     assert table.writes == [b"a", b"b"]  # in key order, each once, with the last value
     assert table[b"a"] == b"4" and b"c" not in table
     assert not cache.pending(0) and cache.pending(1)
-    assert cache.flush(0) == 0
+    assert asyncio.run(cache.flush(0)) == 0
+
+
+class StoredTable(CountingTable):
+    """A table stand-in with a store of its own and a changelog topic, as Faust's tables."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[bytes, bytes] = {}
+        self.changelog_topic = SimpleNamespace(get_topic_name=lambda: "app-states-changelog")
+
+
+def test_with_a_changelog_sender_the_store_is_written_and_each_record_sent_once() -> None:
+    table = StoredTable()
+    sent: list[tuple[str, bytes, bytes, int]] = []
+
+    async def send(topic: str, key: bytes, value: bytes, partition: int) -> None:
+        sent.append((topic, key, value, partition))
+
+    cache = WriteBack(table, int, lambda value: str(value).encode(), send)
+    for value in range(3):
+        cache.put(2, b"b", value)
+        cache.put(2, b"a", value + 10)
+    assert asyncio.run(cache.flush(2)) == 2
+    assert table.data == {b"a": b"12", b"b": b"2"}
+    # Not through the table's own write, which would send the changelog record a second time.
+    assert table.writes == []
+    assert sent == [
+        ("app-states-changelog", b"a", b"12", 2),
+        ("app-states-changelog", b"b", b"2", 2),
+    ]
 
 
 def test_forgetting_drops_unwritten_changes_and_rereads_the_table() -> None:
