@@ -46,7 +46,7 @@ length depends only on how fast event time moves, so the two are reported apart:
   past the trigger's plus the lateness (the earliest moment the service may release the
   trigger) to the alert being readable. This is what the service itself adds: ingest, the
   watermark broadcast, the officer stage, and the Kafka transactions (a read-committed reader
-  sees the alert only once the worker commits, ten times a second by default) on each internal
+  sees the alert only once the worker commits, every 0.02 s by default) on each internal
   hop.
 - ``trigger`` latency: from producing the trigger itself; the release latency plus the
   lateness wait, which here is ``lateness / event-time speed``.

@@ -72,6 +72,7 @@ import asyncio
 import bisect
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -306,6 +307,29 @@ class StableEndsConsumerThread(AIOKafkaConsumerThread):
         return await self._ensure_consumer().end_offsets(list(partitions))
 
 
+# Input records fetched and not yet processed beyond which the worker counts as catching up.
+CATCHING_UP_RECORDS = 1000
+
+
+def commit_now(behind: int, since_last_commit: float, catching_up_interval: float) -> bool:
+    """Whether a periodic commit goes ahead: always, unless the worker is catching up on a
+    backlog (`behind` input records fetched and waiting) and committed less than
+    `catching_up_interval` seconds ago.
+
+    Commits set alert latency (a read-committed reader sees an alert after the second one
+    following its input) but pause processing while they last, so a worker with a backlog
+    commits less often and spends its time on the backlog instead.
+
+    >>> commit_now(behind=40, since_last_commit=0.02, catching_up_interval=0.1)
+    True
+    >>> commit_now(behind=50_000, since_last_commit=0.02, catching_up_interval=0.1)
+    False
+    >>> commit_now(behind=50_000, since_last_commit=0.1, catching_up_interval=0.1)
+    True
+    """
+    return behind <= CATCHING_UP_RECORDS or since_last_commit >= catching_up_interval
+
+
 class LockedConsumer(AIOKafkaFaustConsumer):
     """Commits only between events, after the producer buffer has been handed over, and
     commits the offsets of what was processed, also before a rebalance takes partitions away
@@ -326,6 +350,8 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         # Partitions being read again from an earlier offset (point 10): the offset delivered
         # after the record that was missed.
         self.rereading: dict[TP, int] = {}
+        # When the last commit ended (monotonic seconds), for `commit_now`.
+        self.last_commit = 0.0
 
     async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
         fetched = await super()._getmany(active_partitions, timeout)
@@ -456,6 +482,34 @@ class LockedConsumer(AIOKafkaFaustConsumer):
                 error,
             )
 
+    async def commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+        """Faust's periodic commit, left out while catching up (see `commit_now`)."""
+        if (
+            topics is None
+            and start_new_transaction
+            and isinstance(self.app, ExactlyOnceApp)
+            and not commit_now(
+                self.records_behind(),
+                time.monotonic() - self.last_commit,
+                self.app.catching_up_commit_interval,
+            )
+        ):
+            return False
+        result: bool = await super().commit(topics, start_new_transaction)
+        return result
+
+    def records_behind(self) -> int:
+        """Records of the batched (input) topics fetched and not yet processed, roughly: the
+        partitions' ends as last fetched, less what was processed from them."""
+        topics = self.app.batched_topics if isinstance(self.app, ExactlyOnceApp) else ()
+        behind = 0
+        for tp in self.assignment():
+            if tp.topic in topics:
+                end = self.highwater(tp)
+                if end is not None:
+                    behind += max(0, end - 1 - self.processed.get(tp, end - 1))
+        return behind
+
     async def force_commit(
         self,
         topics: Any = None,
@@ -482,6 +536,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             result: bool = await super().force_commit(
                 topics, start_new_transaction=start_new_transaction
             )
+            self.last_commit = time.monotonic()
             # Not in a rebalance: see `_FinalCommit`.
             if not start_new_transaction and (self.should_stop or self.app.should_stop):
                 _FinalCommit.done = True
@@ -652,6 +707,8 @@ class ExactlyOnceApp(faust.App):
         self.batched_topics: frozenset[str] = frozenset()
         self.batch_size = 500
         self.direct = DirectSends(self)
+        # The longest a worker catching up on a backlog goes between commits (`commit_now`).
+        self.catching_up_commit_interval = 0.1
 
     async def write_back(self) -> None:
         for hook in self.before_commit:

@@ -17,10 +17,11 @@ StoreKind = Literal["rocksdb", "memory"]
 
 # Enough partitions for several workers to share ~45,000 officers; changeable per deployment.
 DEFAULT_PARTITIONS = 8
-# Measured with bench/bench_service.py at 2,000 events/s: alerts readable 1.45 s (p50) after
-# their input at one commit a second, 0.26 s at ten; throughput was the same within the noise
-# down to 0.1 s and a fifth lower at 0.05 s.
-DEFAULT_COMMIT_INTERVAL_S = 0.1
+# Measured with bench/bench_service.py at 2,000 events/s: alerts readable 0.24 s (p50) after
+# their input at 0.1 s between commits, 0.10 s at 0.02 s. Commits that frequent would cost a
+# fifth of the throughput on a backlog, so a worker catching up commits at most this often:
+DEFAULT_COMMIT_INTERVAL_S = 0.02
+CATCHING_UP_COMMIT_INTERVAL_S = 0.1
 
 
 class SettingsError(ValueError):
@@ -55,7 +56,9 @@ class ServiceSettings:
     session_timeout_s: float = 30.0
     # How often the worker commits its transactions. Alerts become readable (read-committed)
     # only then, on each of the two internal hops: a shorter interval lowers their latency and
-    # costs throughput (every commit pauses processing while a dozen transactions end).
+    # costs throughput (every commit pauses processing while a dozen transactions end), so
+    # while catching up on a backlog the worker commits every CATCHING_UP_COMMIT_INTERVAL_S
+    # at most.
     commit_interval_s: float = DEFAULT_COMMIT_INTERVAL_S
     # A table's RocksDB block cache is per partition database; Faust's default of 2 GiB each
     # would claim far more memory than the whole state needs.

@@ -52,7 +52,7 @@ from streams.service.outbox import Outbox, Source
 from streams.service.partition_clock import PartitionClock
 from streams.service.record_batches import Record, RecordBatch
 from streams.service.reference_data import ReferenceData, follow
-from streams.service.settings import ServiceSettings
+from streams.service.settings import CATCHING_UP_COMMIT_INTERVAL_S, ServiceSettings
 from streams.service.topology import (
     ALERT_ENTITIES,
     BY_OFFICER_ENTITY,
@@ -150,6 +150,9 @@ class WatchfloorWorker:
             # together, keep the fetcher ahead without holding much of a backlog in memory.
             maxsize=INPUT_BATCHES_QUEUED,
             **raw,
+        )
+        self.app.catching_up_commit_interval = max(
+            settings.commit_interval_s, CATCHING_UP_COMMIT_INTERVAL_S
         )
         # Input reaches the ingest agent in batches, below Faust's per-message delivery.
         self.app.batched_topics = frozenset(self.input_topic.topics)

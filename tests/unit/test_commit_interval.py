@@ -9,8 +9,13 @@ import pytest
 from detectors.config import load_config
 from streams.cli import build_parser
 from streams.service.command import settings_from
-from streams.service.exactly_once import TRANSACTION_RETRY_BACKOFF_MS, ConcurrentCommitProducer
-from streams.service.settings import ServiceSettings, SettingsError
+from streams.service.exactly_once import (
+    CATCHING_UP_RECORDS,
+    TRANSACTION_RETRY_BACKOFF_MS,
+    ConcurrentCommitProducer,
+    commit_now,
+)
+from streams.service.settings import DEFAULT_COMMIT_INTERVAL_S, ServiceSettings, SettingsError
 from streams.service.worker import WatchfloorWorker
 
 
@@ -29,10 +34,32 @@ def test_the_flag_wins_over_the_environment_which_wins_over_the_default(
         args = build_parser().parse_args(["serve", *flags])
         return settings_from(args, "127.0.0.1:9092").commit_interval_s
 
-    assert interval() == 0.1
+    assert interval() == DEFAULT_COMMIT_INTERVAL_S
     monkeypatch.setenv("WATCHFLOOR_COMMIT_INTERVAL", "0.25")
     assert interval() == 0.25
     assert interval("--commit-interval", "0.1") == 0.1
+
+
+@pytest.mark.parametrize(
+    ("interval", "catching_up"), [(0.02, 0.1), (0.1, 0.1), (0.5, 0.5), (10.0, 10.0)]
+)
+def test_a_worker_catching_up_commits_at_most_every_tenth_of_a_second_or_its_interval(
+    interval: float, catching_up: float
+) -> None:
+    settings = ServiceSettings(
+        bootstrap="127.0.0.1:9092", store="memory", commit_interval_s=interval
+    )
+    app = WatchfloorWorker(settings, load_config()).app
+    assert app.conf.broker_commit_interval == interval
+    assert app.catching_up_commit_interval == catching_up
+
+
+def test_periodic_commits_are_left_out_only_while_far_behind_and_recently_committed() -> None:
+    assert commit_now(CATCHING_UP_RECORDS, since_last_commit=0.0, catching_up_interval=0.1)
+    assert not commit_now(
+        CATCHING_UP_RECORDS + 1, since_last_commit=0.099, catching_up_interval=0.1
+    )
+    assert commit_now(CATCHING_UP_RECORDS + 1, since_last_commit=0.1, catching_up_interval=0.1)
 
 
 @pytest.mark.parametrize("interval", [0.0, 0.009, 60.5, -1.0])
