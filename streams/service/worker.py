@@ -67,9 +67,12 @@ from streams.service.write_back import WriteBack, current
 log = logging.getLogger(__name__)
 
 # An input partition's batch goes out before the commit, or sooner at this size: large enough
-# that the per-message costs vanish, small enough to keep messages and memory modest.
+# that the per-message costs vanish, small enough to keep messages and memory modest. With one
+# partition a batch is one message, which may pass this by an event (64 KiB at most,
+# schemas.codec.EVENT_MAX_BYTES) and must still fit Kafka's default 1 MB message limit: the
+# broker would refuse it, and the commit with it.
 BATCH_EVENTS = 2000
-BATCH_BYTES = 1024 * 1024
+BATCH_BYTES = 768 * 1024
 # Input records reach the ingest agent this many at a time (`streams.service.record_batches`):
 # enough that Faust's costs per message vanish, few enough that a commit waiting for the
 # processing lock waits a few milliseconds at most.
