@@ -88,8 +88,12 @@ def topic_names(settings: ServiceSettings) -> dict[str, str]:
     return {settings.topic(entity): entity for entity in ENTITIES}
 
 
-# How long a reference topic may stay absent from the metadata before it counts as missing.
-METADATA_SETTLE_S = 15.0
+# How long a reference topic may stay absent from the metadata before it counts as missing. A
+# broker applies new topics to its metadata after its controller has created them, and one just
+# started with many partitions on disk took 17 s (a demo's worker then stopped at once, its
+# reference topics "missing"); the worker says after a few seconds what it is waiting for.
+METADATA_SETTLE_S = 60.0
+METADATA_WAIT_SAID_S = 3.0
 
 
 def load_to_end(
@@ -110,12 +114,21 @@ def load_to_end(
         # Topics created a moment ago (the worker creates what is missing just before this)
         # can be absent from the broker's metadata for a while: seen as a demo whose worker
         # stopped at once, saying its reference topics were missing.
-        settle = time.monotonic() + METADATA_SETTLE_S
+        began = time.monotonic()
+        said = False
         while True:
             found = {topic: sorted(consumer.partitions_for_topic(topic) or ()) for topic in names}
             missing = [topic for topic, ids in found.items() if not ids]
-            if not missing or time.monotonic() > settle:
+            waited = time.monotonic() - began
+            if not missing or waited > METADATA_SETTLE_S:
                 break
+            if not said and waited > METADATA_WAIT_SAID_S:
+                log.info(
+                    "waiting up to %.0f s for the broker to list %d reference topics",
+                    METADATA_SETTLE_S,
+                    len(missing),
+                )
+                said = True
             time.sleep(0.2)
         if missing:
             raise ReferenceTopicMissingError(
