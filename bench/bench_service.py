@@ -370,11 +370,7 @@ def run_worker(
                 spy.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 spy.kill()
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
 
 
 def _attach_profiler(pid: int, profile: str) -> subprocess.Popen[bytes]:

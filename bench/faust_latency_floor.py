@@ -37,7 +37,7 @@ import orjson
 # Runnable as a plain script from a checkout, where the package is not installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_service import percentile
+from bench.bench_service import percentile, stop_worker
 
 PARTITIONS = 4
 
@@ -133,12 +133,7 @@ def measure(bootstrap: str, interval: float, rate: float, seconds: float) -> dic
         producer.close()
         consumer.close()
         # Stopped cleanly: a killed worker's open transactions would linger on the broker.
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=30)
+        stop_worker(worker)
         admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         admin.delete_topics([source, sink])
         admin.close()
