@@ -245,17 +245,12 @@ class DirectSends:
         partition: int | None = None,
         headers: list[tuple[str, bytes]] | None = None,
     ) -> None:
-        producer = cast(AIOKafkaFaustProducer, self.app.producer)
-        tid = ""
-        client: aiokafka.AIOKafkaProducer
-        if self.app.in_transaction:
-            tid = source_transaction(self.app, topic, partition)
-            found = producer._transaction_producers.get(tid)
-            if found is None:
-                raise ProducerSendError(f"no transaction producer for {tid}")
-            client = found
-        else:
-            client = producer._ensure_producer()
+        # Only ever in a transaction: the worker runs exactly-once, and outside one these sends
+        # would have no commit to wait for them.
+        tid = source_transaction(self.app, topic, partition)
+        client = self._producer()._transaction_producers.get(tid)
+        if client is None:
+            raise ProducerSendError(f"no transaction producer for {tid}")
         if partition is None:
             # Keyed by what the client's partitioner says, as a send through Faust would be.
             await client.partitions_for(topic)
@@ -273,13 +268,13 @@ class DirectSends:
     async def _submit(self, slot: tuple[str, str, int]) -> None:
         client, batch = self._open.pop(slot)
         batch.close()  # sent at once, not after the client's linger
-        _, topic, partition = slot
-        if self.app.in_transaction:
-            async with cast(AIOKafkaFaustProducer, self.app.producer)._trn_locks[slot[0]]:
-                sent = await client.send_batch(batch, topic, partition=partition)
-        else:
+        tid, topic, partition = slot
+        async with self._producer()._trn_locks[tid]:  # not while Faust ends the transaction
             sent = await client.send_batch(batch, topic, partition=partition)
         self._sent.append(sent)
+
+    def _producer(self) -> AIOKafkaFaustProducer:
+        return cast(AIOKafkaFaustProducer, self.app.producer)
 
     async def delivered(self) -> None:
         """Send the open batches and wait until every record so far is acknowledged.

@@ -33,7 +33,6 @@ class _Event:
 
 def _app(client: AIOKafkaProducer) -> Any:
     return SimpleNamespace(
-        in_transaction=True,
         producer=SimpleNamespace(
             _transaction_producers={TRANSACTIONAL_ID: client},
             _trn_locks={TRANSACTIONAL_ID: asyncio.Lock()},
