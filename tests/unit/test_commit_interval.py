@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import cast
+import asyncio
+import time
+from typing import Any, cast
 
 import pytest
+from faust.types import TP
 
 from detectors.config import load_config
 from streams.cli import build_parser
@@ -15,7 +18,12 @@ from streams.service.exactly_once import (
     ConcurrentCommitProducer,
     commit_now,
 )
-from streams.service.settings import DEFAULT_COMMIT_INTERVAL_S, ServiceSettings, SettingsError
+from streams.service.settings import (
+    CATCHING_UP_COMMIT_INTERVAL_S,
+    DEFAULT_COMMIT_INTERVAL_S,
+    ServiceSettings,
+    SettingsError,
+)
 from streams.service.worker import WatchfloorWorker
 
 
@@ -78,3 +86,51 @@ def test_transactional_producers_retry_a_refused_transaction_start_soon() -> Non
     extra = producer._settings_extra()
     assert extra["retry_backoff_ms"] == TRANSACTION_RETRY_BACKOFF_MS <= 20
     assert extra["enable_idempotence"] is True
+
+
+def _consumer(monkeypatch: pytest.MonkeyPatch, ends: dict[TP, int]) -> tuple[Any, list[bool]]:
+    """The worker's consumer (never started) over `ends`, its commits recorded, not made."""
+    settings = ServiceSettings(bootstrap="127.0.0.1:9092", store="memory")
+    consumer = cast(Any, WatchfloorWorker(settings, load_config()).app.consumer)
+    commits: list[bool] = []
+
+    async def force_commit(*args: object, **kwargs: object) -> bool:
+        commits.append(True)
+        return True
+
+    monkeypatch.setattr(consumer, "assignment", lambda: set(ends))
+    monkeypatch.setattr(consumer, "highwater", ends.get)
+    monkeypatch.setattr(consumer, "force_commit", force_commit)
+    return consumer, commits
+
+
+def test_only_input_records_fetched_and_not_processed_count_as_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    access, roster = TP("watchfloor.access.v1", 0), TP("watchfloor.roster.v1", 1)
+    internal = TP("watchfloor.internal.by-officer.v1", 0)
+    consumer, _ = _consumer(monkeypatch, {access: 5000, roster: 300, internal: 90_000})
+    consumer.processed[access] = 999  # 4,000 to go (offsets 1,000-4,999)
+    # roster: nothing processed in this assignment yet, so nothing counted
+    assert consumer.records_behind() == 4000
+
+
+def test_a_worker_far_behind_leaves_out_periodic_commits_until_its_catching_up_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    access = TP("watchfloor.access.v1", 0)
+    consumer, commits = _consumer(monkeypatch, {access: 50_000})
+    consumer.processed[access] = 10
+    consumer.last_commit = time.monotonic()
+    assert asyncio.run(consumer.commit()) is False
+    assert commits == []
+    # The final commit, which ends the transactions, is never left out.
+    asyncio.run(consumer.commit(start_new_transaction=False))
+    assert commits == [True]
+    consumer.last_commit = time.monotonic() - CATCHING_UP_COMMIT_INTERVAL_S
+    asyncio.run(consumer.commit())
+    assert commits == [True, True]
+    consumer.processed[access] = 50_000 - 1 - CATCHING_UP_RECORDS  # caught up enough
+    consumer.last_commit = time.monotonic()
+    asyncio.run(consumer.commit())
+    assert commits == [True, True, True]
