@@ -44,6 +44,10 @@ worker that re-keys (as every watchfloor worker does), each seen here or reporte
    without seeking back. Seen after a restart, as table recovery ended: about 190 records of each
    by-officer partition after the committed offset were never processed, and their officers'
    states went on without them (a missing alert, and an "exit without entry" that was not).
+   When the records left undelivered are the last of their partition, no later record shows
+   the gap: the partition then stood still until new input came. Seen in the tests, after a
+   kill or a rebalance mid-backlog: input partitions whose whole backlog had come in one fetch
+   were never processed, and their alerts never came.
 
 The mends: outputs go to the transaction of the source partition of the event being processed
 (`SourcePartitionTransactions.send`); a commit takes the processing lock, writes back state
@@ -61,9 +65,11 @@ never committed. Recovery asks the broker for the last stable offsets
 (`StableEndsConsumerThread`). Every fetched record's offset is noted until it is processed; an
 event delivered while a record before it was fetched and never processed is left alone, and the
 partition is sought back and read again from the first one not processed
-(`LockedConsumer.delivered_in_order`). Input handed over in batches (`batched_topics`, see
-`streams.service.record_batches`) is checked by its records' own offsets: a batch counts as
-delivered in order when no record before its first one is still unprocessed.
+(`LockedConsumer.delivered_in_order`); records fetched and still not processed STALL_S after
+their partition last made progress are read again likewise (`LockedConsumer.rewind_stalled`).
+Input handed over in batches (`batched_topics`, see `streams.service.record_batches`) is
+checked by its records' own offsets: a batch counts as delivered in order when no record
+before its first one is still unprocessed.
 """
 
 from __future__ import annotations
@@ -100,6 +106,11 @@ log = logging.getLogger(__name__)
 PROCESSING_LOCK = asyncio.Lock()
 
 TRANSACTION_RETRY_BACKOFF_MS = 20
+# Records fetched and not processed this long after their partition last made progress (a
+# fetch or a record processed) were left undelivered (point 10): read again. Far above the
+# time the agents' queues take to drain; reading again what was only slow costs a fetch, as
+# what was processed meanwhile is left alone when it comes again.
+STALL_S = 5.0
 
 
 class _FinalCommit:
@@ -169,6 +180,7 @@ async def processing(stream: Any, event: Any) -> AsyncIterator[bool]:
         yield True
         consumer.processed[message.tp] = message.offset
         consumer.fetched.processed(message.tp, message.offset)
+        consumer.progressed[message.tp] = time.monotonic()
         await stream.ack(event)
 
 
@@ -347,6 +359,9 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         self.rereading: dict[TP, int] = {}
         # When the last commit ended (monotonic seconds), for `commit_now`.
         self.last_commit = 0.0
+        # When each partition last made progress (monotonic seconds): records fetched, or one
+        # processed. See `rewind_stalled`.
+        self.progressed: dict[TP, float] = {}
 
     async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
         fetched = await super()._getmany(active_partitions, timeout)
@@ -368,6 +383,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             if tp.topic in batched:
                 records[tp] = batch_records(messages, size)
             self.fetched.add(TP(tp.topic, tp.partition), offsets)
+            self.progressed[TP(tp.topic, tp.partition)] = time.monotonic()
             trigger = self.rereading.get(tp)
             if trigger is not None and offsets[0] < trigger:
                 # The partition read again (see `delivered_in_order`). Faust would drop these
@@ -412,6 +428,44 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         await self.seek(tp, last + 1)
         return False
 
+    async def rewind_stalled(self, now: float) -> list[TP]:
+        """Read again the partitions whose fetched records stopped reaching the agent (point
+        10, when no later record shows the gap); the partitions rewound."""
+        rewound: list[TP] = []
+        async with PROCESSING_LOCK:  # between events, as every other decision on offsets
+            if self.revoking or _FinalCommit.done:
+                return rewound
+            for tp in self.fetched.partitions():
+                last = self.processed.get(tp)
+                if last is not None:
+                    self.fetched.processed(tp, last)  # fetched again after it was processed
+                waiting = self.fetched.first(tp)
+                if (
+                    waiting is None
+                    or tp in self.rereading
+                    or now - self.progressed.get(tp, now) < STALL_S
+                ):
+                    continue
+                start = waiting if last is None else last + 1
+                log.warning(
+                    "%s[%d]: records from %d were fetched and not delivered for %.0f s; "
+                    "reading the partition again from %d",
+                    tp.topic,
+                    tp.partition,
+                    waiting,
+                    now - self.progressed[tp],
+                    start,
+                )
+                # What is still queued from before the seek began at or before the last record
+                # fetched, and what is read again begins at `start`: both pass (see
+                # `delivered_in_order`), and whichever comes second is left alone as processed.
+                last_fetched = self.fetched.last(tp)
+                self.rereading[tp] = (start if last_fetched is None else last_fetched) + 1
+                self.progressed[tp] = now
+                await self.seek(tp, start)
+                rewound.append(tp)
+        return rewound
+
     def _new_consumer_thread(self) -> AIOKafkaConsumerThread:
         return StableEndsConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -449,6 +503,8 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             for tp in revoked:
                 self.processed.pop(tp, None)
                 self.rereading.pop(tp, None)
+                self.progressed.pop(tp, None)
+                self.fetched.forget(tp)
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
         self.revoking = False
@@ -577,6 +633,33 @@ class FetchedOffsets:
         known = self._offsets.get(tp)
         if known:
             del known[: bisect.bisect_right(known, offset)]
+
+    def partitions(self) -> list[TP]:
+        """The partitions with fetched records not processed."""
+        return [tp for tp, known in self._offsets.items() if known]
+
+    def first(self, tp: TP) -> int | None:
+        """The first fetched offset of `tp` not processed.
+
+        >>> fetched = FetchedOffsets()
+        >>> fetched.add(TP("t", 0), [3, 4, 7])
+        >>> fetched.first(TP("t", 0)), fetched.last(TP("t", 0)), fetched.first(TP("t", 1))
+        (3, 7, None)
+        >>> fetched.processed(TP("t", 0), 7)
+        >>> fetched.partitions()
+        []
+        """
+        known = self._offsets.get(tp)
+        return known[0] if known else None
+
+    def last(self, tp: TP) -> int | None:
+        """The last fetched offset of `tp` not processed."""
+        known = self._offsets.get(tp)
+        return known[-1] if known else None
+
+    def forget(self, tp: TP) -> None:
+        """Forget `tp` altogether (no longer assigned)."""
+        self._offsets.pop(tp, None)
 
 
 class InFlightBuffer(ProducerBuffer):

@@ -89,6 +89,10 @@ ADVANCED_GRANULARITY_SECONDS = 3600.0
 # event-time watermark is not held back by a partition with nothing more to send.
 IDLE_HEARTBEAT_SECONDS = 1.0
 
+# How often the worker looks for fetched records that never reached their agent
+# (`exactly_once.LockedConsumer.rewind_stalled`).
+STALL_CHECK_SECONDS = 1.0
+
 # How far a peer partition has closed, kept apart from its (large) model snapshot.
 _CLOSED = struct.Struct("<d")
 
@@ -261,6 +265,7 @@ class WatchfloorWorker:
         self.metrics.watch(self.app, set(self.input_topic.topics))
         self.app.timer(interval=15.0)(self._sample_state)
         self.app.timer(interval=IDLE_HEARTBEAT_SECONDS)(self._idle_heartbeat)
+        self.app.timer(interval=STALL_CHECK_SECONDS)(self._rewind_stalled)
         self._heartbeat_producer: Any = None
         self.app.on_partitions_revoked.connect(self._forget_caches)
         self.app.on_partitions_assigned.connect(self._forget_caches)
@@ -467,6 +472,9 @@ class WatchfloorWorker:
                     partition=target,
                     headers=[(wire.KIND_HEADER, wire.WATERMARK), (wire.SOURCE_HEADER, name)],
                 )
+
+    async def _rewind_stalled(self) -> None:
+        await cast(LockedConsumer, self.app.consumer).rewind_stalled(time.monotonic())
 
     def _source_of(self, topic: str) -> str:
         entity = topic[len(self.settings.topic_prefix) + 1 :].rsplit(".", 1)[0]
