@@ -428,6 +428,13 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         await self.seek(tp, last + 1)
         return False
 
+    def waiting(self, tp: TP) -> int | None:
+        """The first record of `tp` fetched and not processed yet, if any."""
+        last = self.processed.get(tp)
+        if last is not None:
+            self.fetched.processed(tp, last)  # fetched again after it was processed
+        return self.fetched.first(tp)
+
     async def rewind_stalled(self, now: float) -> list[TP]:
         """Read again the partitions whose fetched records stopped reaching the agent (point
         10, when no later record shows the gap); the partitions rewound."""
@@ -437,9 +444,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
                 return rewound
             for tp in self.fetched.partitions():
                 last = self.processed.get(tp)
-                if last is not None:
-                    self.fetched.processed(tp, last)  # fetched again after it was processed
-                waiting = self.fetched.first(tp)
+                waiting = self.waiting(tp)
                 if (
                     waiting is None
                     or tp in self.rereading

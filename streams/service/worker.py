@@ -421,7 +421,7 @@ class WatchfloorWorker:
         end), so it can never run ahead of events still waiting for a commit, and a repeat
         changes nothing.
         """
-        consumer = self.app.consumer
+        consumer = cast(LockedConsumer, self.app.consumer)
         inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
         idle: list[tuple[str, int]] = []
         # Faust keeps the last committed and read offsets per partition only on the concrete
@@ -444,9 +444,15 @@ class WatchfloorWorker:
             committed = committed_offsets.get(tp)
             if committed is None and read_offsets.get(tp) is None:
                 # Nothing read here since the assignment (e.g. after a restart, all of it was
-                # committed before): the position is where the committed offset put us.
-                committed = await consumer.position(tp)
-            caught_up = highwater is not None and (committed or 0) >= highwater
+                # committed before): the group's committed offset says. Not the position: it
+                # is past records fetched and not delivered (see exactly_once, point 10), and
+                # a partition taken for idle then lets the watermark run past them.
+                committed = await consumer.committed_offset(tp)
+            caught_up = (
+                highwater is not None
+                and (committed or 0) >= highwater
+                and consumer.waiting(tp) is None
+            )
             if caught_up:
                 idle.append((tp.topic, tp.partition))
         if not idle:
