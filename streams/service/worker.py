@@ -444,10 +444,11 @@ class WatchfloorWorker:
             committed = committed_offsets.get(tp)
             if committed is None and read_offsets.get(tp) is None:
                 # Nothing read here since the assignment (e.g. after a restart, all of it was
-                # committed before): the group's committed offset says. Not the position: it
-                # is past records fetched and not delivered (see exactly_once, point 10), and
-                # a partition taken for idle then lets the watermark run past them.
-                committed = await consumer.committed_offset(tp)
+                # committed before): the position is where the committed offset put us, unless
+                # records were fetched and never delivered (see exactly_once, point 10): the
+                # position is past them, and a partition taken for idle then lets the watermark
+                # run past its events. Those still wait to be processed, so it is not idle.
+                committed = await consumer.position(tp)
             caught_up = (
                 highwater is not None
                 and (committed or 0) >= highwater
