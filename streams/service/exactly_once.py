@@ -382,8 +382,9 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             offsets = [m.offset for m in messages]
             if tp.topic in batched:
                 records[tp] = batch_records(messages, size)
-            self.fetched.add(TP(tp.topic, tp.partition), offsets)
-            self.progressed[TP(tp.topic, tp.partition)] = time.monotonic()
+            fetched_tp = TP(tp.topic, tp.partition)
+            self.fetched.add(fetched_tp, offsets)
+            self.progressed[fetched_tp] = time.monotonic()
             trigger = self.rereading.get(tp)
             if trigger is not None and offsets[0] < trigger:
                 # The partition read again (see `delivered_in_order`). Faust would drop these
@@ -443,14 +444,16 @@ class LockedConsumer(AIOKafkaFaustConsumer):
             if self.revoking or _FinalCommit.done:
                 return rewound
             for tp in self.fetched.partitions():
-                last = self.processed.get(tp)
                 waiting = self.waiting(tp)
+                last_fetched = self.fetched.last(tp)
                 if (
                     waiting is None
+                    or last_fetched is None
                     or tp in self.rereading
                     or now - self.progressed.get(tp, now) < STALL_S
                 ):
                     continue
+                last = self.processed.get(tp)
                 start = waiting if last is None else last + 1
                 log.warning(
                     "%s[%d]: records from %d were fetched and not delivered for %.0f s; "
@@ -464,8 +467,7 @@ class LockedConsumer(AIOKafkaFaustConsumer):
                 # What is still queued from before the seek began at or before the last record
                 # fetched, and what is read again begins at `start`: both pass (see
                 # `delivered_in_order`), and whichever comes second is left alone as processed.
-                last_fetched = self.fetched.last(tp)
-                self.rereading[tp] = (start if last_fetched is None else last_fetched) + 1
+                self.rereading[tp] = last_fetched + 1
                 self.progressed[tp] = now
                 await self.seek(tp, start)
                 rewound.append(tp)
