@@ -11,9 +11,8 @@ recorded.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Any
 
-import pytest
 from aiokafka.structs import ConsumerRecord
 from faust.types import TP
 
@@ -25,19 +24,6 @@ from streams.service.worker import INPUT_BATCH_RECORDS, WatchfloorWorker
 
 TOPIC = "watchfloor.access.v1"
 PARTITION = TP(TOPIC, 0)
-
-
-@pytest.fixture
-def consumer(monkeypatch: pytest.MonkeyPatch) -> tuple[LockedConsumer, list[tuple[TP, int]]]:
-    settings = ServiceSettings(bootstrap="127.0.0.1:9092", store="memory")
-    made = cast(LockedConsumer, WatchfloorWorker(settings, load_config()).app.consumer)
-    seeks: list[tuple[TP, int]] = []
-
-    async def seek(tp: TP, offset: int) -> None:
-        seeks.append((tp, offset))
-
-    monkeypatch.setattr(made, "seek", seek)
-    return made, seeks
 
 
 def _in_order(consumer: LockedConsumer, last: int, offset: int, first: int) -> bool:
