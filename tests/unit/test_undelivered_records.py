@@ -4,10 +4,15 @@ when flow stops): the partition is read again, also when no later record shows t
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
+import pytest
 from faust.types import TP
 
+from detectors.config import load_config
 from streams.service.exactly_once import STALL_S, LockedConsumer
+from streams.service.settings import ServiceSettings
+from streams.service.worker import WatchfloorWorker
 
 BADGE = TP("watchfloor.badge.v1", 2)
 NOW = 1000.0
@@ -65,3 +70,47 @@ def test_nothing_is_read_again_while_partitions_are_being_revoked_or_already_rer
     made.rereading[BADGE] = 250  # a gap already seen and being read again
     assert asyncio.run(made.rewind_stalled(NOW)) == []
     assert seeks == []
+
+
+class _Sent:
+    """A stand-in for the heartbeat's producer: what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.partitions: list[int] = []
+
+    async def send(self, topic: str, *, value: bytes, partition: int, headers: object) -> None:
+        self.partitions.append(partition)
+
+
+def _heartbeats(monkeypatch: pytest.MonkeyPatch, *, undelivered: bool) -> list[int]:
+    """By-officer partitions told by one idle heartbeat that BADGE is idle.
+
+    BADGE was read to its end by the fetcher (position 295 = its end) with nothing delivered
+    since the assignment; with `undelivered`, its last records are still waiting."""
+    worker = WatchfloorWorker(ServiceSettings(bootstrap="127.0.0.1:9092"), load_config())
+    made = cast(LockedConsumer, worker.app.consumer)
+
+    async def highwaters(*tps: TP) -> dict[TP, int]:
+        return {tp: 295 for tp in tps}
+
+    async def position(tp: TP) -> int:
+        return 295
+
+    monkeypatch.setattr(made, "assignment", lambda: {BADGE})
+    monkeypatch.setattr(made, "highwaters", highwaters)
+    monkeypatch.setattr(made, "position", position)
+    if undelivered:
+        _fetched_then_dropped(made, since=0.0)
+    sent = _Sent()
+    worker._heartbeat_producer = sent
+    asyncio.run(worker._idle_heartbeat())
+    return sent.partitions
+
+
+def test_a_partition_with_records_never_delivered_is_not_called_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Its position is at the end, past the records that never came: were it called idle, the
+    # watermark would run past its events.
+    assert _heartbeats(monkeypatch, undelivered=True) == []
+    assert _heartbeats(monkeypatch, undelivered=False) == list(range(8))
