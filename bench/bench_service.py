@@ -108,7 +108,7 @@ from schemas.codec import encode_officer, encode_site, encode_watchlist_entry
 from schemas.reference import Officer, Site, WatchlistEntry
 from streams.local_kafka import LocalKafka, free_port
 from streams.service.settings import DEFAULT_COMMIT_INTERVAL_S, ServiceSettings
-from streams.service.topology import INPUT_ENTITIES, ensure_topics
+from streams.service.topology import INPUT_ENTITIES, delete_deployment_topics, ensure_topics
 
 TARGET_RATE = 20_000
 TARGET_P50_MS = 20.0
@@ -307,6 +307,7 @@ def run_worker(
     profile: str | None = None,
     verbose: bool = False,
     commit_interval: float = DEFAULT_COMMIT_INTERVAL_S,
+    app_id: str,
 ) -> dict[str, Any]:
     port = free_port()
     log_path = Path(os.environ.get("WF_BENCH_WORKER_LOG", root / "worker.log"))
@@ -315,7 +316,7 @@ def run_worker(
         bootstrap,
         prefix,
         partitions,
-        app_id=f"bench-{uuid.uuid4().hex[:8]}",
+        app_id=app_id,
         state_dir=root / "state",
         port=port,
         log_path=log_path,
@@ -662,16 +663,21 @@ async def measure_latency(
 
 
 def fresh_deployment(bootstrap: str, partitions: int) -> ServiceSettings:
-    """Settings of a deployment with a prefix of its own, its topics created."""
+    """Settings of a deployment with a prefix and app id of its own, its topics created."""
     settings = ServiceSettings(
-        bootstrap=bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:6]}", partitions=partitions
+        bootstrap=bootstrap,
+        topic_prefix=f"bench{uuid.uuid4().hex[:6]}",
+        partitions=partitions,
+        app_id=f"bench-{uuid.uuid4().hex[:8]}",
     )
     ensure_topics(settings, {"bootstrap_servers": bootstrap})
     return settings
 
 
-def latency_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dict[str, Any]:
-    settings = fresh_deployment(bootstrap, options.partitions)
+def latency_mode(
+    settings: ServiceSettings, root: Path, options: argparse.Namespace
+) -> dict[str, Any]:
+    bootstrap = settings.bootstrap
     prefix = settings.topic_prefix
     officers = options.latency_officers
     triggers = math.ceil(options.latency * options.latency_seconds / TRIGGER_EVERY)
@@ -682,7 +688,7 @@ def latency_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dic
         bootstrap,
         prefix,
         options.partitions,
-        app_id=f"bench-{uuid.uuid4().hex[:8]}",
+        app_id=settings.app_id,
         state_dir=root / "state-latency",
         port=port,
         log_path=log_path,
@@ -735,13 +741,15 @@ def publish_backlog(bootstrap: str, settings: ServiceSettings, officers: int, pe
     return count
 
 
-def restore_mode(bootstrap: str, root: Path, options: argparse.Namespace) -> dict[str, Any]:
-    settings = fresh_deployment(bootstrap, options.partitions)
+def restore_mode(
+    settings: ServiceSettings, root: Path, options: argparse.Namespace
+) -> dict[str, Any]:
+    bootstrap = settings.bootstrap
     prefix = settings.topic_prefix
     officers = options.restore_officers
     publish_force(bootstrap, settings, officers, 1)
     expected = publish_backlog(bootstrap, settings, officers, options.restore_events)
-    app_id = f"bench-{uuid.uuid4().hex[:8]}"
+    app_id = settings.app_id
     state_dir = root / "state-restore"
     log_path = Path(os.environ.get("WF_BENCH_WORKER_LOG", root / "worker-restore.log"))
     result: dict[str, Any] = {
@@ -862,13 +870,14 @@ def main(argv: list[str] | None = None) -> int:
         if not bootstrap:
             broker = LocalKafka(state_dir=root / "kafka")
             bootstrap = broker.start().bootstrap
+        settings = fresh_deployment(bootstrap, options.partitions)
         try:
             if options.latency is not None:
-                result = latency_mode(bootstrap, root, options)
+                result = latency_mode(settings, root, options)
                 _show(LATENCY_TITLE, result, options.json)
                 return 0
             if options.restore:
-                result = restore_mode(bootstrap, root, options)
+                result = restore_mode(settings, root, options)
                 _show(RESTORE_TITLE, result, options.json)
                 return 0
             folder = simulate(
@@ -878,7 +887,6 @@ def main(argv: list[str] | None = None) -> int:
                 options.days,
                 options.seed,
             )
-            settings = fresh_deployment(bootstrap, options.partitions)
             prefix = settings.topic_prefix
             events = publish(bootstrap, prefix, folder)
             topics = [settings.topic(entity) for entity in INPUT_ENTITIES]
@@ -894,10 +902,15 @@ def main(argv: list[str] | None = None) -> int:
                 profile=options.py_spy,
                 verbose=options.verbose,
                 commit_interval=options.commit_interval,
+                app_id=settings.app_id,
             )
         finally:
             if broker is not None:
                 broker.stop()
+            else:
+                # A broker that outlives the run (the tests' or an operator's) keeps no bench
+                # topics: hundreds pile up over runs and slow it down.
+                delete_deployment_topics(settings)
     bare_rate = events / bare_s
     result = {
         "events": events,

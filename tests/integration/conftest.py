@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,8 @@ DeploymentFactory = Callable[..., Deployment]
 def deployment_factory(
     unique_name: Callable[[str], str], tmp_path: Path
 ) -> Iterator[DeploymentFactory]:
-    """Makes deployments (own topics, app id, state) on a broker; stops their workers after."""
+    """Makes deployments (own topics, app id, state) on a broker; stops their workers and
+    deletes their topics after."""
     made: list[Deployment] = []
 
     def make(
@@ -37,6 +39,11 @@ def deployment_factory(
     yield make
     for deployment in made:
         deployment.stop_all()
+    for deployment in made:
+        try:
+            deployment.delete_topics()
+        except Exception as error:  # a test's broker may be gone by now
+            warnings.warn(f"topics of {deployment.prefix} left behind: {error!r}", stacklevel=1)
 
 
 @pytest.fixture

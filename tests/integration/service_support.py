@@ -20,7 +20,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from schemas.codec import encode_officer, encode_site, encode_watchlist_entry
 from streams.local_kafka import free_port
 from streams.service.settings import ServiceSettings
-from streams.service.topology import ensure_topics
+from streams.service.topology import delete_deployment_topics, ensure_topics
 from tests.kafka_support import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,10 @@ class Deployment:
 
     def create_topics(self) -> None:
         ensure_topics(self.settings, {"bootstrap_servers": self.bootstrap})
+
+    def delete_topics(self) -> None:
+        """Its topics and its workers' own, so a long-lived broker does not fill up over runs."""
+        delete_deployment_topics(self.settings)
 
     def start_worker(
         self,

@@ -46,51 +46,56 @@ def test_tail_prints_committed_alerts_of_both_categories_and_skips_bad_ones(
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics([NewTopic(name, 2, 1) for name in topics], timeout_ms=30_000)
     admin.close()
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
-    producer.send(topics[0], key=b"P1", value=_alert("a:1", "integrity"))
-    producer.send(topics[0], key=b"P1", value=b"{not an alert")
-    producer.send(topics[1], key=b"P1", value=_alert("a:2", "welfare"))
-    producer.flush(timeout=30)
-    producer.close()
+    try:
+        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+        producer.send(topics[0], key=b"P1", value=_alert("a:1", "integrity"))
+        producer.send(topics[0], key=b"P1", value=b"{not an alert")
+        producer.send(topics[1], key=b"P1", value=_alert("a:2", "welfare"))
+        producer.flush(timeout=30)
+        producer.close()
 
-    command = [
-        sys.executable,
-        "-m",
-        "streams.cli",
-        "tail",
-        "--bootstrap",
-        kafka_bootstrap,
-        "--topic-prefix",
-        prefix,
-        "--from-beginning",
-        "--idle-timeout",
-        "5",
-    ]
-    as_json = subprocess.run(
-        [*command, "--json"],
-        cwd=REPO_ROOT,
-        env=os.environ.copy(),
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert as_json.returncode == 0, as_json.stderr
-    ids = sorted(orjson.loads(line)["alert_id"] for line in as_json.stdout.splitlines())
-    assert ids == ["a:1", "a:2"]
-    assert b"skipped an undecodable alert" in as_json.stderr
+        command = [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "tail",
+            "--bootstrap",
+            kafka_bootstrap,
+            "--topic-prefix",
+            prefix,
+            "--from-beginning",
+            "--idle-timeout",
+            "5",
+        ]
+        as_json = subprocess.run(
+            [*command, "--json"],
+            cwd=REPO_ROOT,
+            env=os.environ.copy(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert as_json.returncode == 0, as_json.stderr
+        ids = sorted(orjson.loads(line)["alert_id"] for line in as_json.stdout.splitlines())
+        assert ids == ["a:1", "a:2"]
+        assert b"skipped an undecodable alert" in as_json.stderr
 
-    readable = subprocess.run(
-        [*command, "--category", "welfare", "--limit", "1"],
-        cwd=REPO_ROOT,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert readable.returncode == 0, readable.stderr
-    assert "welfare LOW insufficient_rest officer P1" in readable.stdout
-    assert "integrity" not in readable.stdout
+        readable = subprocess.run(
+            [*command, "--category", "welfare", "--limit", "1"],
+            cwd=REPO_ROOT,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert readable.returncode == 0, readable.stderr
+        assert "welfare LOW insufficient_rest officer P1" in readable.stdout
+        assert "integrity" not in readable.stdout
+    finally:
+        admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        admin.delete_topics(topics, timeout_ms=30_000)
+        admin.close()
 
 
 def test_tail_of_a_missing_topic_says_so(kafka_bootstrap: str) -> None:

@@ -45,3 +45,4 @@ def test_deleting_a_deployment_removes_its_topics_and_no_other(
     assert set(deleted) == expected
     wait_until(lambda: not (expected & _topics(kafka_bootstrap)) or None, what="the topics deleted")
     assert {spec.name for spec in topic_specs(kept)} <= _topics(kafka_bootstrap)
+    delete_deployment_topics(kept)
