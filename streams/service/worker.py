@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalStateError, KafkaError
 from kafka.partitioner.default import murmur2
 
 from detectors.config import DetectorConfig
@@ -440,6 +440,8 @@ class WatchfloorWorker:
             log.warning("idle heartbeat skipped: partition ends not known (%r)", error)
             return
         for tp in owned:
+            if tp not in consumer.assignment():
+                continue  # revoked by a rebalance while the ends were asked for: not ours
             highwater = ends.get(tp)
             committed = committed_offsets.get(tp)
             if committed is None and read_offsets.get(tp) is None:
@@ -448,7 +450,12 @@ class WatchfloorWorker:
                 # records were fetched and never delivered (see exactly_once, point 10): the
                 # position is past them, and a partition taken for idle then lets the watermark
                 # run past its events. Those still wait to be processed, so it is not idle.
-                committed = await consumer.position(tp)
+                try:
+                    committed = await consumer.position(tp)
+                except IllegalStateError:
+                    # Revoked meanwhile (the consumer refuses to say where it stands in a
+                    # partition it no longer has). Seen crashing a worker in a rebalance.
+                    continue
             caught_up = (
                 highwater is not None
                 and (committed or 0) >= highwater

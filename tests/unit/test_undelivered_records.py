@@ -7,6 +7,7 @@ import asyncio
 from typing import cast
 
 import pytest
+from aiokafka.errors import IllegalStateError
 from faust.types import TP
 
 from detectors.config import load_config
@@ -114,3 +115,31 @@ def test_a_partition_with_records_never_delivered_is_not_called_idle(
     # watermark would run past its events.
     assert _heartbeats(monkeypatch, undelivered=True) == []
     assert _heartbeats(monkeypatch, undelivered=False) == list(range(8))
+
+
+def test_a_partition_revoked_while_the_heartbeat_runs_is_skipped_not_fatal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A rebalance took BADGE away while the heartbeat asked the broker for the partitions'
+    # ends: asking the consumer for its position there raised and crashed the worker (seen in
+    # the rebalance test). The heartbeat now goes on without it.
+    worker = WatchfloorWorker(ServiceSettings(bootstrap="127.0.0.1:9092"), load_config())
+    made = cast(LockedConsumer, worker.app.consumer)
+    assigned = {BADGE}
+
+    async def highwaters(*tps: TP) -> dict[TP, int]:
+        assigned.clear()  # the rebalance, during the round trip
+        return {tp: 295 for tp in tps}
+
+    async def position(tp: TP) -> int:
+        if tp not in assigned:
+            raise IllegalStateError(f"Partition {tp} is not assigned")
+        return 295
+
+    monkeypatch.setattr(made, "assignment", lambda: set(assigned))
+    monkeypatch.setattr(made, "highwaters", highwaters)
+    monkeypatch.setattr(made, "position", position)
+    sent = _Sent()
+    worker._heartbeat_producer = sent
+    asyncio.run(worker._idle_heartbeat())
+    assert sent.partitions == []
