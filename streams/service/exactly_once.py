@@ -363,6 +363,19 @@ class LockedConsumer(AIOKafkaFaustConsumer):
         # processed. See `rewind_stalled`.
         self.progressed: dict[TP, float] = {}
 
+    async def seek(self, partition: TP, offset: int) -> None:
+        """Faust's seek, made in the consumer's own thread.
+
+        Faust calls the client's seek from the worker's thread, and the client then drops the
+        partition's fetched records while its own thread may be handing them out: aiokafka's
+        fetcher raised KeyError and the worker crashed (seen in the five-kill test, after a
+        restart, reading a partition again). Faust itself seeks only while fetching is stopped;
+        the mends here seek mid-stream.
+        """
+        thread: AIOKafkaConsumerThread = self._thread
+        await thread.call_thread(thread._ensure_consumer().seek, partition, offset)
+        self._read_offset[partition] = offset if offset else None
+
     async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
         fetched = await super()._getmany(active_partitions, timeout)
         changelogs = self.app.tables.changelog_topics  # restored, not processed by agents

@@ -4,6 +4,7 @@ when flow stops): the partition is read again, also when no later record shows t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import cast
 
 import pytest
@@ -143,3 +144,37 @@ def test_a_partition_revoked_while_the_heartbeat_runs_is_skipped_not_fatal(
     worker._heartbeat_producer = sent
     asyncio.run(worker._idle_heartbeat())
     assert sent.partitions == []
+
+
+class _ConsumerThread:
+    """A stand-in for the consumer's thread: which calls were handed to it, and its client's
+    seeks (made only when handed over)."""
+
+    def __init__(self) -> None:
+        self.handed: list[str] = []
+        self.seeks: list[tuple[TP, int]] = []
+
+    def _ensure_consumer(self) -> _ConsumerThread:
+        return self
+
+    def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+    async def call_thread(self, fun: Callable[..., object], *args: object) -> object:
+        self.handed.append(getattr(fun, "__name__", "?"))
+        return fun(*args)
+
+
+def test_reading_a_partition_again_seeks_in_the_consumers_own_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # From the worker's thread the client's seek dropped fetched records while the consumer's
+    # thread handed them out, and aiokafka's fetcher crashed the worker with KeyError.
+    worker = WatchfloorWorker(ServiceSettings(bootstrap="127.0.0.1:9092"), load_config())
+    made = cast(LockedConsumer, worker.app.consumer)
+    thread = _ConsumerThread()
+    monkeypatch.setattr(made, "_thread", thread)
+    asyncio.run(made.seek(BADGE, 42))
+    assert thread.handed == ["seek"]
+    assert thread.seeks == [(BADGE, 42)]
+    assert made._read_offset[BADGE] == 42
