@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from streams.service.settings import ServiceSettings
 
@@ -129,18 +130,23 @@ def delete_deployment_topics(settings: ServiceSettings) -> list[str]:
     For deployments that live and die with one run, such as the demo's: left behind, their
     events would be read again by the next run's worker, which starts from the earliest offset.
     """
+    return delete_topics_starting_with(
+        settings.bootstrap,
+        (f"{settings.topic_prefix}.", f"{settings.app_id}-"),
+        **settings.security.kafka_python(),
+    )
+
+
+def delete_topics_starting_with(
+    bootstrap: str, prefixes: tuple[str, ...], **client_options: Any
+) -> list[str]:
+    """Delete every topic whose name starts with one of `prefixes`; the names deleted."""
     from kafka import KafkaAdminClient
     from kafka.errors import UnknownTopicOrPartitionError
 
-    admin = KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap, **settings.security.kafka_python()
-    )
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     try:
-        mine = sorted(
-            name
-            for name in admin.list_topics()
-            if name.startswith((f"{settings.topic_prefix}.", f"{settings.app_id}-"))
-        )
+        mine = sorted(name for name in admin.list_topics() if name.startswith(prefixes))
         if mine:
             with contextlib.suppress(UnknownTopicOrPartitionError):
                 admin.delete_topics(mine, timeout_ms=30_000)

@@ -10,7 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
+
+from streams.service.topology import delete_topics_starting_with
 
 APP = Path(__file__).parent / "apps" / "faust_smoke.py"
 KEYS = [b"a", b"b", b"c", b"d", b"e"]
@@ -59,22 +61,12 @@ def test_faust_agent_with_table_consumes_and_publishes_through_the_broker(
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=10)
-        _delete_app_topics(kafka_bootstrap, app_id)
+        # The worker's own topics (its table's changelog, Faust's assignor topic).
+        delete_topics_starting_with(kafka_bootstrap, (f"{app_id}-",))
 
     assert set(received) == set(KEYS), log_path.read_text()[-3000:]
     for key, values in received.items():
         assert values == [f"{i}:{i + 1}".encode() for i in range(PER_KEY)], key
-
-
-def _delete_app_topics(bootstrap: str, app_id: str) -> None:
-    """The worker's own topics (its table's changelog, Faust's assignor topic)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        mine = [name for name in admin.list_topics() if name.startswith(f"{app_id}-")]
-        if mine:
-            admin.delete_topics(mine, timeout_ms=30_000)
-    finally:
-        admin.close()
 
 
 def _read(
