@@ -84,21 +84,30 @@ class _Sent:
         self.partitions.append(partition)
 
 
-def _heartbeats(monkeypatch: pytest.MonkeyPatch, *, undelivered: bool) -> list[int]:
+def _heartbeats(
+    monkeypatch: pytest.MonkeyPatch, *, undelivered: bool = False, revoked_meanwhile: bool = False
+) -> list[int]:
     """By-officer partitions told by one idle heartbeat that BADGE is idle.
 
     BADGE was read to its end by the fetcher (position 295 = its end) with nothing delivered
-    since the assignment; with `undelivered`, its last records are still waiting."""
+    since the assignment; with `undelivered`, its last records are still waiting; with
+    `revoked_meanwhile`, a rebalance takes it away while the heartbeat asks for the ends (the
+    consumer then refuses to give its position there, as aiokafka does)."""
     worker = WatchfloorWorker(ServiceSettings(bootstrap="127.0.0.1:9092"), load_config())
     made = cast(LockedConsumer, worker.app.consumer)
+    assigned = {BADGE}
 
     async def highwaters(*tps: TP) -> dict[TP, int]:
+        if revoked_meanwhile:
+            assigned.clear()  # the rebalance, during the round trip
         return {tp: 295 for tp in tps}
 
     async def position(tp: TP) -> int:
+        if tp not in assigned:
+            raise IllegalStateError(f"Partition {tp} is not assigned")
         return 295
 
-    monkeypatch.setattr(made, "assignment", lambda: {BADGE})
+    monkeypatch.setattr(made, "assignment", lambda: set(assigned))
     monkeypatch.setattr(made, "highwaters", highwaters)
     monkeypatch.setattr(made, "position", position)
     if undelivered:
@@ -124,26 +133,7 @@ def test_a_partition_revoked_while_the_heartbeat_runs_is_skipped_not_fatal(
     # A rebalance took BADGE away while the heartbeat asked the broker for the partitions'
     # ends: asking the consumer for its position there raised and crashed the worker (seen in
     # the rebalance test). The heartbeat now goes on without it.
-    worker = WatchfloorWorker(ServiceSettings(bootstrap="127.0.0.1:9092"), load_config())
-    made = cast(LockedConsumer, worker.app.consumer)
-    assigned = {BADGE}
-
-    async def highwaters(*tps: TP) -> dict[TP, int]:
-        assigned.clear()  # the rebalance, during the round trip
-        return {tp: 295 for tp in tps}
-
-    async def position(tp: TP) -> int:
-        if tp not in assigned:
-            raise IllegalStateError(f"Partition {tp} is not assigned")
-        return 295
-
-    monkeypatch.setattr(made, "assignment", lambda: set(assigned))
-    monkeypatch.setattr(made, "highwaters", highwaters)
-    monkeypatch.setattr(made, "position", position)
-    sent = _Sent()
-    worker._heartbeat_producer = sent
-    asyncio.run(worker._idle_heartbeat())
-    assert sent.partitions == []
+    assert _heartbeats(monkeypatch, revoked_meanwhile=True) == []
 
 
 class _ConsumerThread:
