@@ -47,7 +47,7 @@ from streams.service.exactly_once import (
     SourcePartitionTransactions,
     processing,
 )
-from streams.service.metrics import WorkerMetrics, reason_class
+from streams.service.metrics import WorkerMetrics
 from streams.service.outbox import Outbox, Source
 from streams.service.partition_clock import PartitionClock
 from streams.service.record_batches import Record, RecordBatch
@@ -365,7 +365,7 @@ class WatchfloorWorker:
         try:
             decoded = decode_event(raw)
         except DecodeError as error:
-            self.metrics.dead_letters.labels(reason=reason_class(error.rule)).inc()
+            self.metrics.dead_letters.labels(reason=error.reason).inc()
             letter = DeadLetter.for_error(
                 raw,
                 KafkaOrigin(topic=message.topic, partition=message.partition, offset=record.offset),
