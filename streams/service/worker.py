@@ -136,6 +136,15 @@ class WatchfloorWorker:
             web_port=settings.web_port,
             web_bind=settings.web_bind,
             web_enabled=True,
+            # The web server is there for /metrics alone. Faust's own views are off: /table
+            # reads a table by key (officer states, keyed by officer id, over plain HTTP);
+            # /router, /graph, the statistics at / and /assignment/, and /performance describe
+            # the cluster and its partitions. No @table_route uses the router here.
+            web_tables_enabled=False,
+            web_router_enabled=False,
+            web_stats_enabled=False,
+            web_graph_enabled=False,
+            web_metrics_enabled=False,
             table_standby_replicas=0,
             broker_session_timeout=settings.session_timeout_s,
             broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
