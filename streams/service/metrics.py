@@ -39,7 +39,9 @@ PROCESSING_BUCKETS = (
 )
 
 EVENT_TYPES = ("badge", "access", "roster")
-OUTCOMES = ("processed", "late", "duplicate", "rejected")
+# What the core made of an event it was handed. Input rejected before it (undecodable, so of
+# no known type) is counted by watchfloor_dead_letters_total instead.
+OUTCOMES = ("processed", "late", "duplicate")
 
 # The closed set of dead-letter reasons: the code each DecodeError carries (see
 # schemas.errors.DecodeReason), and the worker's own failures.
@@ -213,12 +215,6 @@ class WorkerMetrics:
         self.state_bytes = Gauge(
             "watchfloor_state_bytes",
             "Serialised size of the officer state held by this worker.",
-            registry=r,
-        )
-        self.starts = Counter(
-            "watchfloor_worker_starts_total",
-            "Starts of this worker process: 1 per process (restarts show as changes of "
-            "process_start_time_seconds).",
             registry=r,
         )
         self.restore = Gauge(

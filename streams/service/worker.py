@@ -119,7 +119,6 @@ class WatchfloorWorker:
         self.settings = settings
         self.config = config
         self.metrics = metrics or WorkerMetrics()
-        self.metrics.starts.inc()
         n = settings.partitions
         self.partitions = n
         self.app = ExactlyOnceApp(
