@@ -62,7 +62,7 @@ class AlertWindow(Struct, frozen=True, kw_only=True):
         force_setattr(self, "start", utc_time(self.start, "start"))
         force_setattr(self, "end", utc_time(self.end, "end"))
         if self.end < self.start:
-            raise rule_error("end", "must not be before start")
+            raise rule_error("end", "must not be before start", "bad_time")
 
 
 class Explanation(Struct, frozen=True, kw_only=True):
@@ -131,4 +131,5 @@ class Alert(Struct, frozen=True, kw_only=True):
                     raise rule_error(
                         f"risk.contributions[{i}].alert_id",
                         "a welfare alert must not contribute to the integrity risk",
+                        "invalid",
                     )

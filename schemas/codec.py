@@ -54,9 +54,9 @@ import orjson
 
 from schemas.alerts import Alert
 from schemas.deadletter import DeadLetter
-from schemas.errors import DecodeError, EncodeError
+from schemas.errors import DecodeError, DecodeReason, EncodeError
 from schemas.events import Event
-from schemas.fields import RULE_MESSAGE, SCHEMA_VERSION
+from schemas.fields import RULE_MESSAGE, SCHEMA_VERSION, RuleError
 from schemas.reference import Officer, Site, WatchlistEntry
 
 __all__ = [
@@ -104,11 +104,15 @@ _TOO_LONG: Final = re.compile(r"Expected `str` of length <= (?P<limit>\d+)")
 _BACKTICKS: Final = str.maketrans("", "", "`")
 # Rules end up in dead-letter records and logs: an offending value is quoted, but never whole.
 _QUOTE_LIMIT: Final = 60
-_RULES: Final = {
-    "Expected `datetime` with a timezone component": "time has no UTC offset",
-    "Invalid RFC3339 encoded datetime": "not an RFC 3339 date-time",
-    "Expected `str` of length >= 1": "must not be empty",
+_RULES: Final[dict[str, tuple[str, DecodeReason]]] = {
+    "Expected `datetime` with a timezone component": ("time has no UTC offset", "bad_time"),
+    "Invalid RFC3339 encoded datetime": ("not an RFC 3339 date-time", "bad_time"),
+    "Expected `str` of length >= 1": ("must not be empty", "out_of_range"),
 }
+# msgspec's other messages: "Expected `int`, got `str`" names a type mismatch; any other
+# "Expected `int` <= 5", "... of length <= 3", "... matching ..." a bound the value breaks.
+_WRONG_TYPE: Final = re.compile(r"Expected `[^`]+`, got `[^`]+`")
+_BOUND: Final = re.compile(r"Expected `[^`]+` \S")
 
 
 def _literal_choices(tp: Any) -> dict[str, tuple[Any, ...]]:
@@ -145,32 +149,50 @@ def _join(path: str, field: str) -> str:
     return f"{path}{field}" if field.startswith("[") else f"{path}.{field}"
 
 
-def _from_validation(message: str, choices: dict[str, tuple[Any, ...]]) -> DecodeError:
+def _from_validation(
+    exc: msgspec.ValidationError, choices: dict[str, tuple[Any, ...]]
+) -> DecodeError:
+    message = str(exc)
     path = "$"
     located = _AT.fullmatch(message)
     if located:
         message, path = located["message"], located["path"]
     if ruled := RULE_MESSAGE.fullmatch(message):
-        return DecodeError(_join(path, ruled["field"]), ruled["rule"])
+        # A model's own rule: msgspec keeps only its text, the RuleError it wraps the reason.
+        cause = exc.__cause__
+        reason: DecodeReason = cause.reason if isinstance(cause, RuleError) else "invalid"
+        return DecodeError(_join(path, ruled["field"]), ruled["rule"], reason)
     if missing := _MISSING.fullmatch(message):
-        return DecodeError(_join(path, missing["field"]), "required field is missing")
+        return DecodeError(
+            _join(path, missing["field"]), "required field is missing", "missing_field"
+        )
     if enum := _ENUM.fullmatch(message):
         value = _clip(enum["value"])
         if path == "$.schema_version":
             return DecodeError(
                 path,
                 f"unsupported schema_version {value}; this reader understands {SCHEMA_VERSION}",
+                "unknown_version",
             )
         allowed = ", ".join(repr(v) for v in choices.get(_INDEX.sub("[]", path), ()))
-        return DecodeError(path, f"{value} is not one of {allowed}")
+        return DecodeError(path, f"{value} is not one of {allowed}", "out_of_range")
     if message in _RULES:
-        return DecodeError(path, _RULES[message])
+        return DecodeError(path, *_RULES[message])
     if too_long := _TOO_LONG.fullmatch(message):
-        return DecodeError(path, f"must be at most {too_long['limit']} characters long")
+        return DecodeError(
+            path, f"must be at most {too_long['limit']} characters long", "out_of_range"
+        )
+    reason = (
+        "wrong_type"
+        if _WRONG_TYPE.match(message)
+        else "out_of_range"
+        if _BOUND.match(message)
+        else "invalid"
+    )
     if path == "$" and message.startswith("Expected `object`"):
         message = message.replace("`object`", "a JSON object")
     text = message.translate(_BACKTICKS)
-    return DecodeError(path, text[:1].lower() + text[1:])
+    return DecodeError(path, text[:1].lower() + text[1:], reason)
 
 
 class _TooLargeError(Exception):
@@ -186,19 +208,23 @@ def _decode_error(exc: Exception, data: object, choices: dict[str, tuple[Any, ..
     """Name what is wrong with ``data``, whatever ``exc`` the decoder raised."""
     if isinstance(exc, _TooLargeError):
         unit = "characters" if isinstance(data, str) else "bytes"
-        return DecodeError("$", f"message must be at most {exc.limit} {unit} long, got {exc.size}")
+        return DecodeError(
+            "$", f"message must be at most {exc.limit} {unit} long, got {exc.size}", "out_of_range"
+        )
     if isinstance(exc, msgspec.ValidationError):
-        return _from_validation(str(exc), choices)
+        return _from_validation(exc, choices)
     if isinstance(exc, msgspec.DecodeError):
         text = str(exc).removeprefix("JSON is malformed: ")
-        return DecodeError("$", f"malformed JSON: {text[:1].lower()}{text[1:]}")
+        return DecodeError("$", f"malformed JSON: {text[:1].lower()}{text[1:]}", "unparseable")
     if isinstance(exc, RecursionError):
-        return DecodeError("$", "JSON nests too deeply")
+        return DecodeError("$", "JSON nests too deeply", "unparseable")
     if isinstance(exc, UnicodeError):
-        return DecodeError("$", "text is not valid Unicode (lone surrogate)")
+        return DecodeError("$", "text is not valid Unicode (lone surrogate)", "unparseable")
     if not isinstance(data, bytes | bytearray | memoryview | str):
-        return DecodeError("$", f"expected bytes or str, got {type(data).__name__}")
-    return DecodeError("$", f"{UNEXPECTED_FAILURE}: {type(exc).__name__}: {_clip(str(exc))}")
+        return DecodeError("$", f"expected bytes or str, got {type(data).__name__}", "wrong_type")
+    return DecodeError(
+        "$", f"{UNEXPECTED_FAILURE}: {type(exc).__name__}: {_clip(str(exc))}", "invalid"
+    )
 
 
 class _Reader(Generic[T]):

@@ -15,7 +15,7 @@ Examples
 >>> origin = KafkaOrigin(topic="watchfloor.badge.v1", partition=3, offset=17)
 >>> letter = DeadLetter.for_error(
 ...     b'{"type": "badge"}', origin,
-...     DecodeError("$.schema_version", "required field is missing"),
+...     DecodeError("$.schema_version", "required field is missing", "missing_field"),
 ...     rejected_at=datetime(2026, 3, 9, 7, 0, tzinfo=UTC),
 ... )
 >>> letter.field_path, letter.reason
@@ -27,7 +27,9 @@ An input over the limit is kept in part; :meth:`DeadLetter.matches` still recogn
 
 >>> huge = b'{"officer_id": "' + b"x" * 900_000 + b'"}'
 >>> big = DeadLetter.for_error(
-...     huge, origin, DecodeError("$.officer_id", "must be at most 128 characters long"),
+...     huge,
+...     origin,
+...     DecodeError("$.officer_id", "must be at most 128 characters long", "out_of_range"),
 ...     rejected_at=datetime(2026, 3, 9, 7, 0, tzinfo=UTC),
 ... )
 >>> len(big.original), big.truncated, big.original_length, big.matches(huge)
@@ -154,16 +156,24 @@ class DeadLetter(Struct, frozen=True, kw_only=True):
         kept = len(self.original)
         if self.truncated:
             if self.original_length is None:
-                raise rule_error("original_length", "required when truncated is true")
+                raise rule_error(
+                    "original_length", "required when truncated is true", "missing_field"
+                )
             if self.original_sha256 is None:
-                raise rule_error("original_sha256", "required when truncated is true")
+                raise rule_error(
+                    "original_sha256", "required when truncated is true", "missing_field"
+                )
             if self.original_length <= kept:
                 raise rule_error(
-                    "original_length", "must exceed the length of original when truncated"
+                    "original_length",
+                    "must exceed the length of original when truncated",
+                    "out_of_range",
                 )
         elif self.original_length is not None and self.original_length != kept:
             raise rule_error(
-                "original_length", "must equal the length of original unless truncated"
+                "original_length",
+                "must equal the length of original unless truncated",
+                "out_of_range",
             )
 
     @classmethod

@@ -132,7 +132,9 @@ class AccessEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, t
         if t.tzinfo is not UTC or not EARLIEST <= t < LATEST:
             force_setattr(self, "event_time", utc_time(t, "event_time"))
         if self.record_ref is None and self.action not in SESSION_ACTIONS:
-            raise rule_error("record_ref", f"required when action is {self.action!r}")
+            raise rule_error(
+                "record_ref", f"required when action is {self.action!r}", "missing_field"
+            )
 
 
 class RosterEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, tag="roster"):
@@ -157,7 +159,7 @@ class RosterEvent(_EventFields, frozen=True, kw_only=True, omit_defaults=True, t
             if t.tzinfo is not UTC or not EARLIEST <= t < LATEST:
                 force_setattr(self, name, utc_time(t, name))
         if self.period_end < self.period_start:
-            raise rule_error("period_end", "must not be before period_start")
+            raise rule_error("period_end", "must not be before period_start", "bad_time")
         if self.hours is not None:
             # Decoding cannot produce NaN, but Python code can, and orjson would write null.
             check_finite(self.hours, "hours")

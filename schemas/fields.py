@@ -4,7 +4,7 @@ The ``Annotated`` aliases carry their constraints with them, so msgspec enforces
 decodes and writes them into the published JSON Schema. Rules that compare values or need
 arithmetic live in the models' ``__post_init__``, which msgspec runs after decoding and after
 construction alike; they raise :func:`rule_error`, whose message the codec turns into a
-field path.
+field path and whose reason code it keeps.
 
 Examples
 --------
@@ -14,7 +14,7 @@ datetime.datetime(2026, 3, 9, 7, 0, tzinfo=datetime.timezone.utc)
 >>> utc_time(datetime(1970, 1, 1, tzinfo=UTC), "event_time")
 Traceback (most recent call last):
 ...
-ValueError: `event_time`: time must lie within the years 2000 to 2100 (UTC)
+schemas.fields.RuleError: `event_time`: time must lie within the years 2000 to 2100 (UTC)
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
 from msgspec import Meta
+
+from schemas.errors import DecodeReason
 
 __all__ = [
     "EARLIEST",
@@ -42,6 +44,7 @@ __all__ = [
     "Hours",
     "Id",
     "NonEmptyStr",
+    "RuleError",
     "SchemaVersion",
     "Text",
     "UtcDateTime",
@@ -105,15 +108,28 @@ Hours = Annotated[float, Meta(ge=0.0, le=_MAX_HOURS)]
 Count = Annotated[int, Meta(ge=0, le=SAFE_INT_MAX)]
 
 
-def rule_error(field: str, rule: str) -> ValueError:
-    """Build the error a model raises when ``field`` breaks ``rule``.
+class RuleError(ValueError):
+    """A model's own rule broken by ``field``; ``reason`` is its code for the dead-letter metric.
+
+    msgspec wraps it in a ValidationError that keeps only the text, so the codec finds the
+    reason on the ValidationError's cause.
+    """
+
+    def __init__(self, field: str, rule: str, reason: DecodeReason) -> None:
+        super().__init__(f"`{field}`: {rule}")
+        self.reason: DecodeReason = reason
+
+
+def rule_error(field: str, rule: str, reason: DecodeReason) -> RuleError:
+    """Build the error a model raises when ``field`` breaks ``rule``, for ``reason``.
 
     Examples
     --------
-    >>> str(rule_error("period_end", "must not be before period_start"))
-    '`period_end`: must not be before period_start'
+    >>> err = rule_error("period_end", "must not be before period_start", "bad_time")
+    >>> str(err), err.reason
+    ('`period_end`: must not be before period_start', 'bad_time')
     """
-    return ValueError(f"`{field}`: {rule}")
+    return RuleError(field, rule, reason)
 
 
 def utc_time(value: datetime, field: str) -> datetime:
@@ -128,14 +144,14 @@ def utc_time(value: datetime, field: str) -> datetime:
     """
     if value.tzinfo is not UTC:
         if value.tzinfo is None or value.utcoffset() is None:
-            raise rule_error(field, "time has no UTC offset")
+            raise rule_error(field, "time has no UTC offset", "bad_time")
         try:
             value = value.astimezone(UTC)
         except OverflowError:
             # Year 1 with a positive offset (or 9999 with a negative one) leaves datetime's range.
-            raise rule_error(field, TIME_RANGE_RULE) from None
+            raise rule_error(field, TIME_RANGE_RULE, "bad_time") from None
     if not EARLIEST <= value < LATEST:
-        raise rule_error(field, TIME_RANGE_RULE)
+        raise rule_error(field, TIME_RANGE_RULE, "bad_time")
     return value
 
 
@@ -147,10 +163,10 @@ def check_finite(value: float, field: str) -> None:
     >>> check_finite(float("nan"), "score")
     Traceback (most recent call last):
     ...
-    ValueError: `score`: must be a finite number
+    schemas.fields.RuleError: `score`: must be a finite number
     """
     if not math.isfinite(value):
-        raise rule_error(field, "must be a finite number")
+        raise rule_error(field, "must be a finite number", "out_of_range")
 
 
 # Explanations are free-form, but they are compared byte for byte between replay and live
@@ -170,10 +186,11 @@ def json_value(value: Any, field: str) -> Any:
     --------
     >>> json_value({"peer_group": ("response", "constable"), "hours": 4.0}, "observed")
     {'peer_group': ['response', 'constable'], 'hours': 4.0}
-    >>> json_value({"when": object()}, "observed")
-    Traceback (most recent call last):
-    ...
-    ValueError: `observed.when`: must be a JSON value (null, bool, number, string, list, object)
+    >>> try:
+    ...     json_value({"when": object()}, "observed")
+    ... except ValueError as err:
+    ...     print(err, "->", err.reason)
+    `observed.when`: must be a JSON value (null, bool, number, string, list, object) -> wrong_type
     """
     return _json_copy(value, field, 0)
 
@@ -183,20 +200,22 @@ def _json_copy(value: Any, path: str, depth: int) -> Any:
         return value
     if isinstance(value, int):
         if not _MIN_INT <= value <= _MAX_INT:
-            raise rule_error(path, "integer must fit in 64 bits")
+            raise rule_error(path, "integer must fit in 64 bits", "out_of_range")
         return value
     if isinstance(value, float):
         check_finite(value, path)
         return value
     if depth >= _MAX_DEPTH:
-        raise rule_error(path, f"must not nest deeper than {_MAX_DEPTH} levels")
+        raise rule_error(path, f"must not nest deeper than {_MAX_DEPTH} levels", "out_of_range")
     if isinstance(value, list | tuple):
         return [_json_copy(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
     if isinstance(value, dict):
         copy: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise rule_error(path, "object keys must be strings")
+                raise rule_error(path, "object keys must be strings", "wrong_type")
             copy[key] = _json_copy(item, f"{path}.{key}", depth + 1)
         return copy
-    raise rule_error(path, "must be a JSON value (null, bool, number, string, list, object)")
+    raise rule_error(
+        path, "must be a JSON value (null, bool, number, string, list, object)", "wrong_type"
+    )

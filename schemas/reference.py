@@ -76,7 +76,9 @@ class Site(Struct, frozen=True, kw_only=True):
         seen: set[str] = set()
         for i, spec in enumerate(self.zones):
             if spec.zone in seen:
-                raise rule_error(f"zones[{i}].zone", f"duplicate zone name {spec.zone!r}")
+                raise rule_error(
+                    f"zones[{i}].zone", f"duplicate zone name {spec.zone!r}", "invalid"
+                )
             seen.add(spec.zone)
 
     def zone(self, name: str) -> ZoneSpec | None:

@@ -11,7 +11,7 @@ Examples
 >>> from datetime import datetime, UTC
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "dead.jsonl"
 >>> writer = DeadLetterWriter(path, clock=lambda: datetime(2026, 3, 9, tzinfo=UTC))
->>> writer.write(b"{", "events.jsonl", 7, DecodeError("$", "malformed JSON"))
+>>> writer.write(b"{", "events.jsonl", 7, DecodeError("$", "malformed JSON", "unparseable"))
 >>> writer.close()
 >>> writer.count, dict(writer.reasons)
 (1, {'$: malformed JSON': 1})

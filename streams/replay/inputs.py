@@ -115,7 +115,13 @@ def decoded(
     decode = decode_event
     for number, raw in read_lines(source.path, skip=start.line, counter=counter):
         if isinstance(raw, InputProblem):
-            yield key, index, number, None, (raw.original, DecodeError("$", raw.reason))
+            yield (
+                key,
+                index,
+                number,
+                None,
+                (raw.original, DecodeError("$", raw.reason, "unparseable")),
+            )
             continue
         try:
             event = decode(raw)
@@ -138,7 +144,14 @@ def decoded_raw(
     decode = decode_event
     for number, raw in read_lines(source.path, skip=start.line, counter=counter):
         if isinstance(raw, InputProblem):
-            yield key, index, number, None, raw.original, DecodeError("$", raw.reason)
+            yield (
+                key,
+                index,
+                number,
+                None,
+                raw.original,
+                DecodeError("$", raw.reason, "unparseable"),
+            )
             continue
         try:
             event = decode(raw)

@@ -53,7 +53,9 @@ def _read(path: Path, decode: Callable[[bytes], Any], rejected: list[Rejection])
     records = []
     for number, raw in read_lines(path):
         if isinstance(raw, InputProblem):
-            rejected.append((raw.original, str(path), number, DecodeError("$", raw.reason)))
+            rejected.append(
+                (raw.original, str(path), number, DecodeError("$", raw.reason, "unparseable"))
+            )
             continue
         if not raw.strip():
             continue
@@ -101,7 +103,9 @@ def reference_records(
             continue
         for number, raw in read_lines(path):
             if isinstance(raw, InputProblem):
-                rejected.append((raw.original, str(path), number, DecodeError("$", raw.reason)))
+                rejected.append(
+                    (raw.original, str(path), number, DecodeError("$", raw.reason, "unparseable"))
+                )
                 continue
             if not raw.strip():
                 continue

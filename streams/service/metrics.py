@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 
 from detectors.config import SEVERITIES
 from detectors.registry import REGISTRY
+from schemas.errors import DECODE_REASONS
 
 # Seconds per event through the worker: tens of microseconds when all is well, milliseconds
 # when the broker is slow.
@@ -38,44 +39,13 @@ PROCESSING_BUCKETS = (
 )
 
 EVENT_TYPES = ("badge", "access", "roster")
-OUTCOMES = ("processed", "late", "duplicate", "rejected")
+# What the core made of an event it was handed. Input rejected before it (undecodable, so of
+# no known type) is counted by watchfloor_dead_letters_total instead.
+OUTCOMES = ("processed", "late", "duplicate")
 
-# The closed set of dead-letter reasons: a DecodeError's rule text is free text, its class is not.
-DEAD_LETTER_REASONS = (
-    "unparseable",
-    "unknown_version",
-    "missing_field",
-    "wrong_type",
-    "out_of_range",
-    "bad_time",
-    "invalid",
-    "internal_error",
-)
-
-
-def reason_class(rule: str) -> str:
-    """Map a decode rule onto the closed set of reason labels.
-
-    >>> reason_class("malformed JSON: invalid character (byte 0)")
-    'unparseable'
-    >>> reason_class("required field is missing")
-    'missing_field'
-    >>> reason_class("a time needs a UTC offset")
-    'bad_time'
-    """
-    text = rule.lower()
-    checks = (
-        ("unparseable", ("malformed", "utf-8", "not valid json", "json")),
-        ("unknown_version", ("schema_version", "version")),
-        ("missing_field", ("missing", "required")),
-        ("bad_time", ("time", "offset", "date", "year")),
-        ("wrong_type", ("expected",)),
-        ("out_of_range", ("must be", "<=", ">=", "range", "length", "empty", "before")),
-    )
-    for label, needles in checks:
-        if any(needle in text for needle in needles):
-            return label
-    return "invalid"
+# The closed set of dead-letter reasons: the code each DecodeError carries (see
+# schemas.errors.DecodeReason), and the worker's own failures.
+DEAD_LETTER_REASONS: tuple[str, ...] = (*DECODE_REASONS, "internal_error")
 
 
 CONSUMER_LAG = "watchfloor_consumer_lag_messages"
@@ -245,12 +215,6 @@ class WorkerMetrics:
         self.state_bytes = Gauge(
             "watchfloor_state_bytes",
             "Serialised size of the officer state held by this worker.",
-            registry=r,
-        )
-        self.starts = Counter(
-            "watchfloor_worker_starts_total",
-            "Starts of this worker process: 1 per process (restarts show as changes of "
-            "process_start_time_seconds).",
             registry=r,
         )
         self.restore = Gauge(

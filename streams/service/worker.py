@@ -47,7 +47,7 @@ from streams.service.exactly_once import (
     SourcePartitionTransactions,
     processing,
 )
-from streams.service.metrics import WorkerMetrics, reason_class
+from streams.service.metrics import WorkerMetrics
 from streams.service.outbox import Outbox, Source
 from streams.service.partition_clock import PartitionClock
 from streams.service.record_batches import Record, RecordBatch
@@ -119,7 +119,6 @@ class WatchfloorWorker:
         self.settings = settings
         self.config = config
         self.metrics = metrics or WorkerMetrics()
-        self.metrics.starts.inc()
         n = settings.partitions
         self.partitions = n
         self.app = ExactlyOnceApp(
@@ -136,6 +135,15 @@ class WatchfloorWorker:
             web_port=settings.web_port,
             web_bind=settings.web_bind,
             web_enabled=True,
+            # The web server is there for /metrics alone. Faust's own views are off: /table
+            # reads a table by key (officer states, keyed by officer id, over plain HTTP);
+            # /router, /graph, the statistics at / and /assignment/, and /performance describe
+            # the cluster and its partitions. No @table_route uses the router here.
+            web_tables_enabled=False,
+            web_router_enabled=False,
+            web_stats_enabled=False,
+            web_graph_enabled=False,
+            web_metrics_enabled=False,
             table_standby_replicas=0,
             broker_session_timeout=settings.session_timeout_s,
             broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
@@ -365,7 +373,7 @@ class WatchfloorWorker:
         try:
             decoded = decode_event(raw)
         except DecodeError as error:
-            self.metrics.dead_letters.labels(reason=reason_class(error.rule)).inc()
+            self.metrics.dead_letters.labels(reason=error.reason).inc()
             letter = DeadLetter.for_error(
                 raw,
                 KafkaOrigin(topic=message.topic, partition=message.partition, offset=record.offset),

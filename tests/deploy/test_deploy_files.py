@@ -157,3 +157,29 @@ def test_panels_have_unique_ids_titles_and_a_query_each(path: Path) -> None:
             assert [t["expr"] for t in panel["targets"] if t.get("expr")], panel["title"]
             # Grafana variables would need substituting before Prometheus could run them.
             assert not any(re.search(r"\$\w", t["expr"]) for t in panel["targets"])
+
+
+@pytest.mark.parametrize("path", sorted(DASHBOARDS_DIR.glob("*.json")), ids=lambda p: p.name)
+def test_panels_do_not_overlap(path: Path) -> None:
+    board = json.loads(path.read_text())
+    cells: dict[tuple[int, int], str] = {}
+    for panel in board["panels"]:
+        box = panel["gridPos"]
+        for y in range(box["y"], box["y"] + box["h"]):
+            for x in range(box["x"], box["x"] + box["w"]):
+                assert (x, y) not in cells, f"{panel['title']} overlaps {cells[x, y]}"
+                cells[x, y] = panel["title"]
+
+
+def test_the_detectors_dashboard_charts_each_detector_against_its_usual_level_over_time() -> None:
+    board = json.loads((DASHBOARDS_DIR / "detectors.json").read_text())
+    over_time = [
+        target
+        for panel in board["panels"]
+        if panel["type"] == "timeseries"
+        for target in panel["targets"]
+        if target["expr"] == "watchfloor:alerts:rate1h:ratio_to_usual"
+    ]
+    # A series per detector: the recorded ratio keeps its detector label, and the legend names it.
+    assert [t["legendFormat"] for t in over_time] == ["{{detector}}"]
+    assert over_time[0]["range"] is True

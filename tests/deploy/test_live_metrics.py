@@ -1,14 +1,17 @@
 """A real Prometheus scrapes a real worker while simulated events stream through it: every
-dashboard panel and every recording rule then shows data, and no officer id leaks into the
-metrics, their stored label values, or the worker's INFO log."""
+dashboard panel and every recording rule then shows data from real activity, no officer id leaks
+into the metrics, their stored label values, or the worker's INFO log, and the worker's web
+server gives nothing but /metrics (no Faust table or cluster view)."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -19,9 +22,11 @@ import pytest
 import yaml
 
 from streams.check import panel_expressions
+from streams.service.topology import OFFICER_TABLES
 from tests.deploy.prometheus_support import (
     DASHBOARDS_DIR,
     PROMETHEUS_DIR,
+    RULE_FILES,
     PrometheusServer,
     finite_values,
 )
@@ -143,11 +148,13 @@ def live(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         deployment.stop_all()
 
 
-def _dashboard_expressions() -> list[tuple[str, str]]:
-    found = []
+def _dashboard_expressions() -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(DASHBOARDS_DIR.glob("*.json")):
-        for title, expr in panel_expressions(json.loads(path.read_text())):
-            found.append((f"{path.name}: {title}", expr))
+        found[path.name] = [
+            (f"{path.name}: {title}", expr)
+            for title, expr in panel_expressions(json.loads(path.read_text()))
+        ]
     return found
 
 
@@ -160,9 +167,40 @@ def _recording_rules() -> list[tuple[str, str]]:
     ]
 
 
+def _recorded_in_rule_files() -> int:
+    """Recording rules counted in the files' text, apart from the parse the test relies on."""
+    return sum(
+        len(re.findall(r"^\s*-?\s*record:", (PROMETHEUS_DIR / name).read_text(), re.MULTILINE))
+        for name in RULE_FILES
+    )
+
+
+def _value(prometheus: PrometheusServer, expr: str) -> float:
+    values = finite_values(prometheus.query(expr))
+    return values[0] if values else math.nan
+
+
+# Each a sign of real work, not of series created at zero when the worker starts: events
+# through the core, alerts published, officers with state, and bytes of that state.
+ACTIVITY = (
+    'sum(watchfloor_events_processed_total{outcome="processed"})',
+    "sum(watchfloor_alerts_total)",
+    "sum(watchfloor_officers_tracked)",
+    "sum(watchfloor_state_bytes)",
+)
+
+
 def test_every_dashboard_query_and_recording_rule_returns_data(live: LiveSystem) -> None:
-    wanted = _dashboard_expressions() + _recording_rules()
-    assert len(wanted) > 30
+    dashboards = _dashboard_expressions()
+    rules = _recording_rules()
+    # Nothing is left out of the check below: every dashboard gives its queries, every
+    # recording rule in the rule files is there.
+    assert {name: len(found) > 0 for name, found in dashboards.items()} == dict.fromkeys(
+        (path.name for path in DASHBOARDS_DIR.glob("*.json")), True
+    )
+    assert len(dashboards) >= 3
+    assert len(rules) == _recorded_in_rule_files() > 0
+    wanted = [item for found in dashboards.values() for item in found] + rules
 
     def empty() -> list[str]:
         return [
@@ -171,12 +209,15 @@ def test_every_dashboard_query_and_recording_rule_returns_data(live: LiveSystem)
             if not finite_values(live.prometheus.query(expr))
         ]
 
-    # Rules over a minute or five need a few evaluations after the first events; the
-    # deadline only covers a slow machine.
+    def idle() -> list[str]:
+        return [expr for expr in ACTIVITY if not _value(live.prometheus, expr) > 0]
+
+    # Rules over a minute or five need a few evaluations after the first events, and the
+    # officer-state gauges are sampled every 15 s; the deadline only covers a slow machine.
     missing: list[str] = []
     end = time.monotonic() + 90.0
     while time.monotonic() < end:
-        missing = empty()
+        missing = empty() + idle()
         if not missing:
             break
         time.sleep(2.0)
@@ -211,3 +252,33 @@ def test_no_officer_id_in_metrics_stored_labels_or_the_info_log(live: LiveSystem
     for where, body in (("/metrics", text), ("INFO log", log), ("stored labels", stored)):
         leaked = sorted(set(pattern.findall(body)))
         assert leaked == [], f"officer ids in {where}: {leaked}"
+
+
+def _status(port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_the_running_worker_serves_metrics_but_no_table_or_cluster_view(live: LiveSystem) -> None:
+    officer = sorted(live.officer_ids)[0]
+    states = OFFICER_TABLES[0]
+    # Faust's built-in views (faust.web.base), with a real table and a real officer id.
+    views = [
+        "/table/",
+        f"/table/{states}/",
+        f"/table/{states}/{officer}/",
+        "/router/",
+        "/router/topics",
+        f"/router/{states}/{officer}/",
+        "/graph/",
+        "/assignment/",
+        "/performance/",
+    ]
+    officers = finite_values(live.prometheus.query("sum(watchfloor_officers_tracked)"))
+    assert officers and officers[0] > 0  # there is officer state a table view could show
+
+    assert _status(live.worker_port, "/metrics") == 200
+    assert {path: _status(live.worker_port, path) for path in views} == dict.fromkeys(views, 404)

@@ -95,14 +95,15 @@ def test_line_numbers_start_at_one() -> None:
     assert caught.value.path == "$.origin.line"
 
 
-def test_decode_errors_pickle_with_their_path_and_rule() -> None:
-    err = DecodeError("$.zones[1].level", "expected int <= 5")
+def test_decode_errors_pickle_with_their_path_rule_and_reason() -> None:
+    err = DecodeError("$.zones[1].level", "expected int <= 5", "out_of_range")
     copy = pickle.loads(pickle.dumps(err))
 
-    assert (type(copy), copy.path, copy.rule, str(copy)) == (
+    assert (type(copy), copy.path, copy.rule, copy.reason, str(copy)) == (
         DecodeError,
         err.path,
         err.rule,
+        err.reason,
         str(err),
     )
 
@@ -117,7 +118,7 @@ KAFKA_MESSAGE_LIMIT = 1_048_576
 
 def _letter_for(original: bytes, origin: KafkaOrigin | FileOrigin = KAFKA) -> DeadLetter:
     return DeadLetter.for_error(
-        original, origin, DecodeError("$", "malformed JSON"), rejected_at=REJECTED_AT
+        original, origin, DecodeError("$", "malformed JSON", "unparseable"), rejected_at=REJECTED_AT
     )
 
 
@@ -151,7 +152,7 @@ def test_a_dead_letter_fits_a_default_kafka_topic_whatever_it_wraps() -> None:
     # The worst case: input as large as a topic allows, of bytes JSON must escape, an error
     # whose text and path are huge, and the longest topic name Kafka allows.
     huge = bytes(range(256)) * (KAFKA_MESSAGE_LIMIT // 256)
-    error = DecodeError("$." + "\u2603" * 100_000, "\x00" * 100_000)
+    error = DecodeError("$." + "\u2603" * 100_000, "\x00" * 100_000, "invalid")
     origin = KafkaOrigin(topic="t" * 249, partition=2**31 - 1, offset=2**63 - 1)
     letter = DeadLetter.for_error(huge, origin, error, rejected_at=REJECTED_AT)
     encoded = encode_dead_letter(letter)

@@ -25,7 +25,6 @@ from schemas import (
     encode_event,
 )
 from schemas.fields import ID_MAX_LENGTH, TEXT_MAX_LENGTH
-from streams.service.metrics import reason_class
 
 DATA = Path(__file__).parent / "data"
 LINES = (DATA / "events.jsonl").read_bytes().splitlines()
@@ -348,9 +347,65 @@ def test_an_over_long_value_is_not_quoted_and_counts_as_out_of_range() -> None:
     err = _error(BADGE, officer_id="P" + "x" * 50_000)
 
     assert str(err) == "$.officer_id: must be at most 128 characters long"
-    assert reason_class(err.rule) == "out_of_range"
+    assert err.reason == "out_of_range"
 
     # Longer still, the message as a whole is over the event size limit.
     err = _error(BADGE, officer_id="P" + "x" * 900_000)
-    assert (err.path, reason_class(err.rule)) == ("$", "out_of_range")
+    assert (err.path, err.reason) == ("$", "out_of_range")
     assert err.rule.startswith("message must be at most 65536 characters long, got ")
+
+
+# The reason code labels the dead-letter metric. It is set where each error is raised, never
+# read from the rule's text, which quotes the offending value: "overtime" holds "time", "json"
+# names a format, "missing" and "versionx" name other reasons.
+REASONS = [
+    (BADGE, {"direction": "overtime"}, "$.direction", "out_of_range"),
+    (BADGE, {"direction": "json"}, "$.direction", "out_of_range"),
+    (BADGE, {"outcome": "missing"}, "$.outcome", "out_of_range"),
+    (BADGE, {"type": "versionx"}, "$.type", "out_of_range"),
+    (BADGE, {"zone_level": 9}, "$.zone_level", "out_of_range"),
+    (BADGE, {"zone_level": -1}, "$.zone_level", "out_of_range"),
+    (BADGE, {"zone_level": "1"}, "$.zone_level", "wrong_type"),
+    (BADGE, {"officer_id": ""}, "$.officer_id", "out_of_range"),
+    (BADGE, {"officer_id": 7}, "$.officer_id", "wrong_type"),
+    (BADGE, {"officer_id": ...}, "$.officer_id", "missing_field"),
+    (BADGE, {"schema_version": 2}, "$.schema_version", "unknown_version"),
+    (BADGE, {"event_time": "2026-03-09T07:51:03"}, "$.event_time", "bad_time"),
+    (BADGE, {"event_time": "yesterday"}, "$.event_time", "bad_time"),
+    (BADGE, {"event_time": "1970-01-01T00:00:00Z"}, "$.event_time", "bad_time"),
+    (ACCESS, {"record_ref": ...}, "$.record_ref", "missing_field"),
+    (ACCESS, {"result_count": 2**60}, "$.result_count", "out_of_range"),
+    (ROSTER, {"period_end": "2000-01-01T00:00:00Z"}, "$.period_end", "bad_time"),
+    (OVERTIME, {"hours": "x"}, "$.hours", "wrong_type"),
+]
+
+
+@pytest.mark.parametrize(
+    ("base", "changes", "path", "reason"),
+    REASONS,
+    ids=[f"{b['type']}-{next(iter(c))}={next(iter(c.values()))!r}" for b, c, _, _ in REASONS],
+)
+def test_the_reason_code_follows_the_fault_not_the_words_of_the_bad_value(
+    base: dict[str, Any], changes: dict[str, Any], path: str, reason: str
+) -> None:
+    err = _error(base, **changes)
+
+    assert (err.path, err.reason) == (path, reason)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"not json at all", "unparseable"),
+        (b"\xff\xfe", "unparseable"),
+        (b"[1, 2]", "wrong_type"),
+        (b'"a string"', "wrong_type"),
+        (b"{}", "missing_field"),
+        (b"[" * 70_000, "out_of_range"),
+    ],
+)
+def test_input_that_is_no_event_object_has_its_reason_code(raw: bytes, reason: str) -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_event(raw)
+
+    assert caught.value.reason == reason
