@@ -109,6 +109,10 @@ def core_rows(r: dict[str, Any]) -> list[Row]:
         row("serialised state per officer, p95", num(s["serialised_bytes_p95"]), "bytes"),
         row(f"longest GC pause over {officers:,} states", num(pause, 1), "ms", "< 20",
             pause < 20),
+        row("  collections young / middle / full",
+            " / ".join(str(n) for n in g["collections_by_generation"].values()), ""),
+        row("  longest full collection", num(g["max_gc_pause_ms_by_generation"]["2"], 1),
+            "ms"),
     ]  # fmt: skip
 
 

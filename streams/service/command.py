@@ -234,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
     code = 0
     # The detector core's long-lived state made full collections a fifth of the worker's time.
     with fewer_collections():
+        stop_timing_collections = worker.metrics.follow_collections()
         try:
             Worker(
                 worker.app,
@@ -245,6 +246,8 @@ def run(args: argparse.Namespace) -> int:
             ).execute_from_commandline()
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
+        finally:
+            stop_timing_collections()
     log.info("worker stopped")
     logging.shutdown()
     sys.stdout.flush()

@@ -7,6 +7,7 @@ number), never an officer id, event id or free text.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from importlib import metadata
@@ -19,6 +20,11 @@ from prometheus_client.registry import Collector
 from detectors.config import SEVERITIES
 from detectors.registry import REGISTRY
 from schemas.errors import DECODE_REASONS
+
+# Garbage-collection pauses: a young collection takes about a millisecond, a full one over a
+# large heap of officer states a hundred or more.
+GC_PAUSE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
+GC_GENERATIONS = ("0", "1", "2")
 
 # Seconds per event through the worker: tens of microseconds when all is well, milliseconds
 # when the broker is slow.
@@ -152,6 +158,25 @@ class RestoreTimer:
         self._began = None
 
 
+class GcPauseTimer:
+    """A `gc.callbacks` entry that observes each collection's duration, by generation.
+
+    The collector stops every thread of the process while it runs, so each pause is a delay
+    for every event in flight: the core's per-officer state is what makes the heap large.
+    """
+
+    def __init__(self, histogram: Histogram, now: Callable[[], float] = time.perf_counter) -> None:
+        self._children = {int(g): histogram.labels(generation=g) for g in GC_GENERATIONS}
+        self._now = now
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: Mapping[str, Any]) -> None:
+        if phase == "start":
+            self._began = self._now()
+        else:
+            self._children[info["generation"]].observe(self._now() - self._began)
+
+
 def _version() -> str:
     try:
         return metadata.version("watchfloor")
@@ -236,6 +261,15 @@ class WorkerMetrics:
             registry=r,
         )
         self.build.labels(version=_version()).set(1)
+        self.gc_pause = Histogram(
+            "watchfloor_gc_pause_seconds",
+            "Pauses of Python's cyclic garbage collector in the worker, by generation (2: full).",
+            ["generation"],
+            buckets=GC_PAUSE_BUCKETS,
+            registry=r,
+        )
+        for generation in GC_GENERATIONS:
+            self.gc_pause.labels(generation=generation)
         # Every labelled series exists from the start, so dashboards show zeros, not gaps.
         for source in EVENT_TYPES:
             self.events_consumed.labels(source=source)
@@ -248,6 +282,23 @@ class WorkerMetrics:
             for severity in SEVERITIES:
                 self.alerts.labels(detector=name, category=detector.category, severity=severity)
         self._restore_timer: RestoreTimer | None = None
+
+    def follow_collections(self) -> Callable[[], None]:
+        """Time every garbage collection of this process into `watchfloor_gc_pause_seconds`;
+        returns the call that stops it.
+
+        >>> import gc
+        >>> metrics = WorkerMetrics()
+        >>> stop = metrics.follow_collections()
+        >>> _ = gc.collect()
+        >>> stop()
+        >>> metrics.registry.get_sample_value(
+        ...     "watchfloor_gc_pause_seconds_count", {"generation": "2"}) >= 1
+        True
+        """
+        timers = GcPauseTimer(self.gc_pause)
+        gc.callbacks.append(timers)
+        return lambda: gc.callbacks.remove(timers)
 
     def watch(self, app: Any, topics: Collection[str]) -> None:
         """Follow a Faust app: consumer lag of `topics` at each scrape, and restore times."""
