@@ -59,10 +59,10 @@ def test_overtime_across_midnight() -> None:
     assert fired(sc) == []
 
 
-def autumn_late_shift(officers: bool = True) -> Scenario:
-    sc = Scenario(only=[NAME]) if officers else Scenario(only=[NAME], officers=[], sites=[])
+def autumn_late_shift(reference: bool = True) -> Scenario:
+    sc = Scenario(only=[NAME]) if reference else Scenario(only=[NAME], officers=[], sites=[])
     sc.shift("P1", "2026-10-24T14:00+01:00", "2026-10-24T23:00+01:00")
-    sc.badge("P1", "2026-10-24T13:50+01:00", site="S404" if not officers else "S1")
+    sc.badge("P1", "2026-10-24T13:50+01:00", site="S1" if reference else "S404")
     sc.badge("P1", "2026-10-24T23:00+01:00", zone="custody", direction="out")
     return sc
 
@@ -84,10 +84,10 @@ def test_overtime_across_the_autumn_clock_change_is_four_real_hours() -> None:
 
 def test_needs_no_directory_or_site_reference() -> None:
     # Presence is any badge or system use, at a known site or not; the claim is the roster's.
-    sc = autumn_late_shift(officers=False)
+    sc = autumn_late_shift(reference=False)
     sc.overtime("P1", "2026-10-25T00:00+01:00", "2026-10-25T03:00+00:00", at="2026-10-25T09:00")
     assert fired(sc) == [NAME]
-    sc = autumn_late_shift(officers=False)
+    sc = autumn_late_shift(reference=False)
     sc.badge("P1", "2026-10-25T01:30+00:00", site="S404")
     sc.overtime("P1", "2026-10-25T00:00+01:00", "2026-10-25T03:00+00:00", at="2026-10-25T09:00")
     assert fired(sc) == []
