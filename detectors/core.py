@@ -665,7 +665,9 @@ class Core:
         # The last 7 active days, today included.
         features["searches_7d"] = float(counts[D_SEARCHES] + sum(state.rolling[0::2]))
         features["nocase_searches_7d"] = float(counts[D_SEARCH_NOCASE] + sum(state.rolling[1::2]))
-        window_start = (state.day_end - 28 * DAY) / 60.0
+        # 28 local days, today included: `28 * DAY` back from a midnight after a clock change
+        # lands an hour off the local midnight.
+        window_start = self.days.day_bounds(state.day - 27)[0] / 60.0
         features["overtime_28d"] = tidy(
             sum(c[3] for c in state.claims if window_start <= c[1] < state.day_end / 60.0), 2
         )

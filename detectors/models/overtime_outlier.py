@@ -65,7 +65,8 @@ class OvertimeOutlierDetector(PeerDetector):
                     detector=self.name,
                     officer_id=v.officer_id,
                     event_time=v.last_time,
-                    window_start=v.day_end - 28 * 86400.0,
+                    # The 28 local days of `overtime_28d` (see `Core._vector`).
+                    window_start=self.env.days.day_bounds(v.day - 27)[0],
                     window_end=v.day_end,
                     evidence=v.evidence.get("overtime", ()),
                     summary=(

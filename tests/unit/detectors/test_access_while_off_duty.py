@@ -105,3 +105,17 @@ def test_work_running_on_past_the_shift_without_a_break_is_an_overrun() -> None:
     assert fired(sc) == []
     sc.lookup("P1", "2026-03-10T20:30")  # after a break: a new session, off duty
     assert fired(sc) == [NAME]
+
+
+def test_the_grace_after_a_shift_is_real_minutes_across_the_autumn_clock_change() -> None:
+    sc = Scenario(only=[NAME])
+    # The shift ends 00:30 BST (23:30 UTC); the clocks go back at 02:00 BST.
+    sc.shift("P1", "2026-10-24T15:30+01:00", "2026-10-25T00:30+01:00")
+    sc.shift("P1", "2026-10-25T16:00+00:00", "2026-10-25T23:00+00:00")
+    sc.lookup("P1", "2026-10-25T01:20+01:00")  # 50 minutes after: within the grace
+    assert fired(sc) == []
+    # 01:30 GMT reads an hour after the shift on the clock, but is two hours after it.
+    sc.lookup("P1", "2026-10-25T01:30+00:00")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.window.start.isoformat() == "2026-10-25T01:30:00+00:00"
+    assert alert.explanation.observed["roster_status"] == "off duty"

@@ -66,3 +66,19 @@ def test_zone_tracking_comes_from_the_site_reference() -> None:
     sc.badge("P1", "2026-03-10T08:00")
     sc.badge("P1", "2026-03-10T09:00", zone="property-store", direction="out")
     assert fired(sc) == []
+
+
+def test_occupancy_memory_is_real_hours_across_the_autumn_clock_change() -> None:
+    # 10:00 BST to 01:30 GMT next day is 15.5 hours on the clock but 16.5 hours: forgotten.
+    sc = Scenario(only=[NAME])
+    sc.badge("P1", "2026-10-24T10:00+01:00", zone="property-store")
+    sc.badge("P1", "2026-10-25T01:30+00:00", zone="property-store")
+    assert fired(sc) == []
+    # 01:30 BST, the first time round, is 15.5 hours later: still inside.
+    sc = Scenario(only=[NAME])
+    sc.badge("P1", "2026-10-24T10:00+01:00", zone="property-store")
+    sc.badge("P1", "2026-10-25T01:30+01:00", zone="property-store")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["break"] == "re-entry without exit"
+    assert alert.window.start.isoformat() == "2026-10-24T09:00:00+00:00"
+    assert alert.window.end.isoformat() == "2026-10-25T00:30:00+00:00"

@@ -29,3 +29,27 @@ def test_quiet_with_time_to_travel_and_for_unknown_sites() -> None:
     sc.badge("P1", "2026-03-10T09:40", site="S3")
     sc.lookup("P1", "2026-03-10T09:41", site="S404")
     assert fired(sc) == []
+
+
+def test_fires_once_across_midnight() -> None:
+    sc = Scenario(only=[NAME])
+    sc.lookup("P1", "2026-03-10T23:55", site="S1")
+    sc.badge("P1", "2026-03-11T00:02", site="S3")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["minutes_between"] == 7.0
+    assert alert.window.start.isoformat() == "2026-03-10T23:55:00+00:00"
+    assert alert.window.end.isoformat() == "2026-03-11T00:02:00+00:00"
+
+
+def test_at_once_is_real_minutes_across_the_clock_changes() -> None:
+    # Spring: the desk at 00:58 GMT and the badge at 02:03 BST are 5 minutes apart.
+    sc = Scenario(only=[NAME])
+    sc.lookup("P1", "2026-03-29T00:58+00:00", site="S1")
+    sc.badge("P1", "2026-03-29T02:03+01:00", site="S3")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["minutes_between"] == 5.0
+    # Autumn: 01:50 BST and 01:10 GMT are 20 minutes apart, not "at once".
+    sc = Scenario(only=[NAME])
+    sc.lookup("P1", "2026-10-25T01:50+01:00", site="S1")
+    sc.badge("P1", "2026-10-25T01:10+00:00", site="S3")
+    assert fired(sc) == []

@@ -29,3 +29,23 @@ def test_a_burst_across_midnight_counts() -> None:
     for stamp in ("00:00", "00:01"):
         sc.badge("P1", f"2026-03-11T{stamp}", outcome="denied")
     assert fired(sc) == [NAME]
+
+
+def test_the_window_is_real_minutes_across_the_clock_changes() -> None:
+    sc = Scenario(only=[NAME])
+    for stamp in ("00:57+00:00", "00:58+00:00", "00:59+00:00", "02:00+01:00", "02:01+01:00"):
+        sc.badge("P1", f"2026-03-29T{stamp}", outcome="denied")  # 4 minutes, 64 on the clock
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed == {"denied": 5, "minutes": 4.0}
+    sc = Scenario(only=[NAME])
+    for stamp in ("01:50+01:00", "01:51+01:00", "01:52+01:00", "01:05+00:00", "01:06+00:00"):
+        sc.badge("P1", f"2026-10-25T{stamp}", outcome="denied")  # 16 minutes: too slow
+    assert fired(sc) == []
+
+
+def test_needs_no_site_or_directory_reference() -> None:
+    sc = Scenario(only=[NAME], officers=[], sites=[])
+    for minute in range(5):
+        sc.badge("P1", f"2026-03-10T10:0{minute}", site="S404", outcome="denied")
+    [alert] = alerts_of(sc, NAME)
+    assert len(alert.evidence) == 5

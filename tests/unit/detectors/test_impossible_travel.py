@@ -42,3 +42,18 @@ def test_denied_badges_do_not_count_and_midnight_is_nothing_special() -> None:
     assert fired(sc) == []
     sc.badge("P1", "2026-03-11T00:03", site="S3")
     assert fired(sc) == [NAME]
+
+
+def test_travel_time_is_real_time_across_the_clock_changes() -> None:
+    # Spring: 00:58 GMT to 02:01 BST is 3 minutes, though the clock moves 63.
+    sc = Scenario(only=[NAME])
+    sc.badge("P1", "2026-03-29T00:58+00:00", site="S1")
+    sc.badge("P1", "2026-03-29T02:01+01:00", site="S3")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["minutes_between"] == 3.0
+    assert alert.window.start.isoformat() == "2026-03-29T00:58:00+00:00"
+    # Autumn: 01:50 BST to 01:15 GMT is 25 minutes, enough for 22 km.
+    sc = Scenario(only=[NAME])
+    sc.badge("P1", "2026-10-25T01:50+01:00", site="S1")
+    sc.badge("P1", "2026-10-25T01:15+00:00", site="S3")
+    assert fired(sc) == []

@@ -71,3 +71,40 @@ def test_silent_for_an_officer_missing_from_the_directory() -> None:
     for k in range(150):
         sc.lookup("P1", f"2026-03-24T{9 + k // 60:02d}:{k % 60:02d}", case=None)
     assert fired(sc) == []
+
+
+def test_a_spree_across_midnight_is_judged_by_local_day() -> None:
+    sc = Scenario(only=[NAME])
+    background(sc, ("P1", "P2", "P3"), range(10, 24), 8)
+    for k in range(150):  # 22:30 to 01:00: 90 look-ups on the 24th, 60 on the 25th
+        minute = 22 * 60 + 30 + k
+        day, hour = 24 + minute // 1440, minute % 1440 // 60
+        sc.lookup(
+            "P1",
+            f"2026-03-{day}T{hour:02d}:{minute % 60:02d}",
+            case=None if k % 4 == 0 else "CR/1",
+            record=f"r:{k}",
+        )
+    # The 60 after midnight are the 25th's, judged on their own (not enough for a spree).
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["lookups"] == 90
+    assert alert.window.start.isoformat() == "2026-03-24T00:00:00+00:00"
+
+
+def test_the_23_hour_spring_sunday_is_one_day() -> None:
+    sc = Scenario(only=[NAME])
+    for officer in ("P1", "P2", "P3"):
+        for day in range(15, 29):
+            for k in range(8):
+                sc.lookup(officer, f"2026-03-{day}T10:{k:02d}", case=None if k % 4 == 0 else "CR/1")
+    for k in range(150):
+        sc.lookup(
+            "P1",
+            f"2026-03-29T{9 + k // 60:02d}:{k % 60:02d}+01:00",
+            case=None if k % 4 == 0 else "CR/1",
+            record=f"r:{k}",
+        )
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["lookups"] == 150
+    assert alert.window.start.isoformat() == "2026-03-29T00:00:00+00:00"
+    assert alert.window.end.isoformat() == "2026-03-29T23:00:00+00:00"

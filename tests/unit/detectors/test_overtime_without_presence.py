@@ -57,3 +57,37 @@ def test_overtime_across_midnight() -> None:
     sc.lookup("P1", "2026-03-11T00:40")
     sc.overtime("P1", "2026-03-10T23:00", "2026-03-11T02:00", at="2026-03-11T09:00")
     assert fired(sc) == []
+
+
+def autumn_late_shift(reference: bool = True) -> Scenario:
+    sc = Scenario(only=[NAME]) if reference else Scenario(only=[NAME], officers=[], sites=[])
+    sc.shift("P1", "2026-10-24T14:00+01:00", "2026-10-24T23:00+01:00")
+    sc.badge("P1", "2026-10-24T13:50+01:00", site="S1" if reference else "S404")
+    sc.badge("P1", "2026-10-24T23:00+01:00", zone="custody", direction="out")
+    return sc
+
+
+def test_overtime_across_the_autumn_clock_change_is_four_real_hours() -> None:
+    # Midnight BST to 03:00 GMT: three hours on the clock, four claimed and unworked.
+    sc = autumn_late_shift()
+    sc.overtime("P1", "2026-10-25T00:00+01:00", "2026-10-25T03:00+00:00", at="2026-10-25T09:00")
+    [alert] = alerts_of(sc, NAME)
+    assert alert.explanation.observed["claimed_hours"] == 4.0
+    assert alert.window.start.isoformat() == "2026-10-24T23:00:00+00:00"
+    assert alert.window.end.isoformat() == "2026-10-25T03:00:00+00:00"
+    # Activity in the repeated hour (01:30 GMT) is presence during the claim.
+    sc = autumn_late_shift()
+    sc.lookup("P1", "2026-10-25T01:30+00:00")
+    sc.overtime("P1", "2026-10-25T00:00+01:00", "2026-10-25T03:00+00:00", at="2026-10-25T09:00")
+    assert fired(sc) == []
+
+
+def test_needs_no_directory_or_site_reference() -> None:
+    # Presence is any badge or system use, at a known site or not; the claim is the roster's.
+    sc = autumn_late_shift(reference=False)
+    sc.overtime("P1", "2026-10-25T00:00+01:00", "2026-10-25T03:00+00:00", at="2026-10-25T09:00")
+    assert fired(sc) == [NAME]
+    sc = autumn_late_shift(reference=False)
+    sc.badge("P1", "2026-10-25T01:30+00:00", site="S404")
+    sc.overtime("P1", "2026-10-25T00:00+01:00", "2026-10-25T03:00+00:00", at="2026-10-25T09:00")
+    assert fired(sc) == []

@@ -74,3 +74,37 @@ def test_welfare_alerts_never_add_integrity_risk() -> None:
     assert welfare and all(a.risk.score == 0.0 and not a.risk.contributions for a in welfare)
     risk = [a.risk.score for a in alerts if a.category == "integrity"]
     assert risk == [a.risk.score for a in plain.run()]
+
+
+def test_fires_once_on_misconduct_across_midnight() -> None:
+    sc = Scenario()
+    sc.badge("P1", "2026-03-10T23:40", site="S1")
+    sc.badge("P1", "2026-03-10T23:46", site="S3")
+    sc.watch("r:vip1", "vip")
+    sc.lookup("P1", "2026-03-10T23:55", record="r:vip1", case=None)
+    for k in range(6):  # the third alert after midnight takes the score over
+        sc.badge("P1", f"2026-03-11T00:0{k}", zone="property-store", outcome="denied")
+    alerts = sc.run()
+    [crossing] = [a for a in alerts if a.detector == NAME]
+    assert list(crossing.evidence) == [a.alert_id for a in alerts if a.detector != NAME]
+    assert crossing.window.start.isoformat() == "2026-03-10T23:46:00+00:00"
+    assert crossing.window.end.isoformat() == "2026-03-11T00:04:00+00:00"
+
+
+def test_the_half_life_is_real_time_across_the_clock_change() -> None:
+    sc = Scenario()
+    sc.badge("P1", "2026-03-20T10:00", site="S1")
+    sc.badge("P1", "2026-03-20T10:06", site="S3")
+    sc.watch("r:vip1", "vip")
+    sc.lookup("P1", "2026-04-03T11:06+01:00", record="r:vip1", case=None)  # 14 x 24 h later
+    alerts = sc.run()
+    assert [c.points for c in alerts[1].risk.contributions] == [2.5, 5.0]
+
+
+def test_risk_needs_no_directory_but_only_counts_alerts_that_could_be_judged() -> None:
+    no_directory = Scenario(officers=[])
+    misconduct(no_directory)
+    assert fired(no_directory)[-1] == NAME
+    no_sites = Scenario(sites=[])  # impossible travel cannot be judged: 8 points, no crossing
+    misconduct(no_sites)
+    assert fired(no_sites) == ["sensitive_record_access", "denied_access_burst"]

@@ -43,3 +43,25 @@ def test_silent_without_a_watchlist() -> None:
     sc = Scenario(only=[NAME])
     sc.lookup("P1", "2026-03-10T10:00", record="r:vip1", case=None)
     assert fired(sc) == []
+
+
+def test_one_alert_across_midnight_and_an_entry_expiring_at_midnight() -> None:
+    sc = Scenario(only=[NAME])
+    sc.watch("r:vip1", "vip")
+    sc.watch("r:c1", "colleague", expires="2026-03-11T00:00")
+    sc.lookup("P1", "2026-03-10T23:59", record="r:vip1", case=None)
+    sc.lookup("P1", "2026-03-11T00:01", record="r:vip1", case=None)  # the same record
+    sc.lookup("P1", "2026-03-11T00:00", record="r:c1", case=None)  # expired at midnight
+    [alert] = alerts_of(sc, NAME)
+    assert alert.evidence == ("audit-000001",)
+    assert alert.explanation.observed["record_ref"] == "r:vip1"
+
+
+def test_expiry_is_compared_in_real_time_in_the_repeated_autumn_hour() -> None:
+    sc = Scenario(only=[NAME])
+    sc.watch("r:vip1", "vip", expires="2026-10-25T01:15+00:00")
+    sc.lookup("P1", "2026-10-25T01:30+01:00", record="r:vip1", case=None)  # before expiry
+    sc.lookup("P1", "2026-10-25T01:30+00:00", record="r:vip1", case=None)  # an hour later
+    [alert] = alerts_of(sc, NAME)
+    assert alert.window.start.isoformat() == "2026-10-25T00:30:00+00:00"
+    assert "25 Oct 01:30" in alert.summary

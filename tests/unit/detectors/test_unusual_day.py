@@ -120,3 +120,58 @@ def test_features_are_scaled_into_the_box_the_trees_split() -> None:
     assert all(0.0 <= v <= 1.0 for v in x.values())
     detector = UnusualDayDetector(load_config().detector(NAME), Scenario().env())
     assert detector.new_model("a")["trees"].seed != detector.new_model("b")["trees"].seed
+
+
+def unusual(sc: Scenario, exports: list[str], visits: list[str]) -> None:
+    for stamp in exports:
+        sc.lookup("P1", stamp, action="export", system="intel-system")
+    for k, stamp in enumerate(visits):
+        sc.badge("P1", stamp, zone="property-store", direction="in" if k % 2 == 0 else "out")
+
+
+def daytime(day: str, offset: str = "") -> tuple[list[str], list[str]]:
+    exports = [f"{day}T{8 + k // 10:02d}:{(k % 10) * 5:02d}{offset}" for k in range(40)]
+    return exports, [f"{day}T13:{k * 5:02d}{offset}" for k in range(6)]
+
+
+def test_silent_for_an_officer_missing_from_the_directory() -> None:
+    known = Scenario(only=[NAME], overrides=SMALL)
+    missing = Scenario(
+        only=[NAME],
+        overrides=SMALL,
+        officers=[o for o in known.officers if o.officer_id != "P1"],
+    )
+    for sc in (known, missing):
+        ordinary_weeks(sc)
+        unusual(sc, *daytime("2026-03-22"))
+    assert fired(known) == [NAME]
+    assert fired(missing) == []  # no role and rank: no peer group's model to judge by
+
+
+def test_the_small_hours_belong_to_the_new_local_day() -> None:
+    sc = Scenario(only=[NAME], overrides=SMALL)
+    ordinary_weeks(sc)
+    unusual(
+        sc,
+        [f"2026-03-22T00:{k:02d}" for k in range(40)],
+        [f"2026-03-22T00:{41 + k * 3:02d}" for k in range(6)],
+    )
+    [alert] = alerts_of(sc, NAME)
+    assert alert.window.start.isoformat() == "2026-03-22T00:00:00+00:00"
+    assert alert.window.end.isoformat() == "2026-03-23T00:00:00+00:00"
+    assert alert.explanation.observed["exports"] == 40
+
+
+def test_the_23_hour_spring_sunday_is_one_day() -> None:
+    sc = Scenario(only=[NAME], overrides=SMALL)
+    for day in range(9, 29):
+        for i in range(1, 9):
+            sc.badge(f"P{i}", f"2026-03-{day:02d}T07:{i:02d}")
+            for k in range(4):
+                sc.lookup(f"P{i}", f"2026-03-{day:02d}T{9 + k:02d}:{i:02d}")
+            sc.badge(f"P{i}", f"2026-03-{day:02d}T16:{i:02d}", direction="out")
+    unusual(sc, *daytime("2026-03-29", "+01:00"))
+    [alert] = alerts_of(sc, NAME)
+    assert alert.window.start.isoformat() == "2026-03-29T00:00:00+00:00"
+    assert alert.window.end.isoformat() == "2026-03-29T23:00:00+00:00"
+    assert alert.explanation.observed["exports"] == 40
