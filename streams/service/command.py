@@ -172,6 +172,7 @@ def _exit_after(seconds: float) -> None:
 def run(args: argparse.Namespace) -> int:
     from detectors.config import ConfigError, load_config
     from streams.log_repeats import hold_back_repeats
+    from streams.service.key_guard import PseudonymKeyMismatchError, guard_pseudonym_key
     from streams.service.reference_data import ReferenceData, load_to_end
     from streams.service.topology import ensure_topics
     from streams.service.worker import WatchfloorWorker
@@ -186,6 +187,10 @@ def run(args: argparse.Namespace) -> int:
     created = ensure_topics(settings)
     if created:
         log.info("created %d topics", len(created))
+    try:
+        guard_pseudonym_key(settings)
+    except PseudonymKeyMismatchError as error:
+        raise CommandError(f"refusing to start: {error}") from error
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     reference = ReferenceData(settings.pseudonyms)
     offsets = load_to_end(settings, reference)

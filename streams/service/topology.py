@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from streams.service.key_guard import guard_topic
 from streams.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
         )
         for table in (*OFFICER_TABLES, *PEER_TABLES)
     ]
+    # The fingerprint of the pseudonym key the state is built under (streams.service.key_guard).
+    specs.append(TopicSpec(guard_topic(settings.app_id), 1, True))
     return specs
 
 
