@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from streams.cli_support import CommandError
+from streams.cli_support import CommandError, add_option, log_level
 
 # Modules that provide `register(subparsers)`; each adds one command.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -34,10 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="watchfloor",
         description="Streaming detector of workforce integrity and welfare risks.",
     )
-    parser.add_argument(
+    add_option(
+        parser,
         "--log-level",
-        default=None,
-        help="log level for stderr (env WATCHFLOOR_LOG_LEVEL, default INFO)",
+        env="WATCHFLOOR_LOG_LEVEL",
+        type=log_level,
+        default="INFO",
+        metavar="LEVEL",
+        help="log level for stderr: DEBUG, INFO, WARNING, ERROR or CRITICAL",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
@@ -48,12 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from streams.cli_support import env_default
     from streams.log_repeats import hold_back_repeats
 
-    level = args.log_level or env_default("WATCHFLOOR_LOG_LEVEL", "INFO")
     logging.basicConfig(
-        level=level.upper(),
+        level=args.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

@@ -27,6 +27,13 @@ def env_default(variable: str, default: str) -> str:
     return os.environ.get(variable, default)
 
 
+class _FromEnvironment(str):
+    """A default read from the environment, converted by argparse only when its flag is left
+    out, so that a bad value fails the command that uses it, not every command."""
+
+    variable: str
+
+
 def add_option(
     parser: argparse._ActionsContainer,
     flag: str,
@@ -37,11 +44,71 @@ def add_option(
     type: Callable[[str], Any] = str,
     **kwargs: Any,
 ) -> None:
-    """Add `flag` with a `WATCHFLOOR_*` environment fallback that `--help` shows."""
+    """Add `flag` with a `WATCHFLOOR_*` environment fallback that `--help` shows.
+
+    A bad environment value is a usage error (exit 2) naming the variable and what it takes, and
+    only for a command that has the flag: argparse converts a string default after parsing.
+    """
     raw = os.environ.get(env)
-    value = type(raw) if raw is not None else default
+    value: Any = default
+    if raw is not None:
+        value = _FromEnvironment(raw)
+        value.variable = env
     shown = "" if default is None else f", default {default}"
-    parser.add_argument(flag, default=value, type=type, help=f"{help} (env {env}{shown})", **kwargs)
+    parser.add_argument(
+        flag,
+        default=value,
+        type=_checking_environment(type, kwargs.get("choices")),
+        help=f"{help} (env {env}{shown})",
+        **kwargs,
+    )
+
+
+# What a conversion takes, for the message about a bad environment value.
+_EXPECTED: dict[Any, str] = {int: "expected a whole number", float: "expected a number"}
+
+
+def _checking_environment(
+    convert: Callable[[str], Any], choices: Any = None
+) -> Callable[[str], Any]:
+    """`convert`, and for a value from the environment a message naming the variable.
+
+    >>> value = _FromEnvironment("abc"); value.variable = "WATCHFLOOR_WEB_PORT"
+    >>> _checking_environment(int)(value)
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: environment variable WATCHFLOOR_WEB_PORT='abc': expected a \
+whole number
+    >>> _checking_environment(int)("7")
+    7
+    """
+
+    def checked(text: str) -> Any:
+        variable = getattr(text, "variable", None)
+        if variable is None:
+            return convert(text)
+        shown = "(hidden)" if convert is _secret else repr(str(text))
+        try:
+            value = convert(str(text))
+        except (ValueError, TypeError, argparse.ArgumentTypeError) as error:
+            expected = _EXPECTED.get(convert) or (
+                str(error)
+                if isinstance(error, argparse.ArgumentTypeError)
+                else f"not a valid {getattr(convert, '__name__', 'value')}"
+            )
+            raise argparse.ArgumentTypeError(
+                f"environment variable {variable}={shown}: {expected}"
+            ) from error
+        if choices is not None and value not in choices:
+            raise argparse.ArgumentTypeError(
+                f"environment variable {variable}={shown}: expected one of "
+                f"{', '.join(map(str, choices))}"
+            )
+        return value
+
+    # argparse names the type in its own messages ("invalid int value: 'x'").
+    checked.__name__ = getattr(convert, "__name__", "value")
+    return checked
 
 
 def resolve_bootstrap(explicit: str | None) -> str:
@@ -75,7 +142,28 @@ def _switch(text: str) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"expected true or false (or 1/0, yes/no, on/off), got {text!r}"
+    )
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(text: str) -> str:
+    """A log level name, in capitals.
+
+    >>> log_level("warning")
+    'WARNING'
+    >>> log_level("LOUD")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'
+    """
+    value = text.strip().upper()
+    if value not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return value
 
 
 def add_kafka_security_options(parser: argparse.ArgumentParser) -> None:

@@ -239,6 +239,15 @@ password in clear text to kafka.force.local; use SASL_SSL
             log.warning(
                 "Kafka traffic to %s is not encrypted (SASL_PLAINTEXT); use SASL_SSL", remote[0]
             )
+        if remote and self.protocol == "PLAINTEXT":
+            # Allowed (a broker on a private network may accept nothing else), but said: officer
+            # events and alerts cross the network readable, and the broker cannot tell who writes.
+            log.warning(
+                "Kafka traffic to %s is neither encrypted nor authenticated (PLAINTEXT): anyone "
+                "on the network path can read events and alerts, and any client can write to "
+                "the topics; use SASL_SSL",
+                remote[0],
+            )
         if remote and self.uses_tls and not self.ssl_check_hostname:
             log.warning("TLS host name verification is off for %s", remote[0])
         if self.uses_tls:

@@ -380,6 +380,7 @@ def run_replay(args: argparse.Namespace) -> int:
                 inputs=options.inputs,
                 summary=summary,
                 timezone=config.timezone,
+                pseudonyms=pseudonyms,
             ),
         )
         summary.report = args.report

@@ -39,12 +39,15 @@ import math
 from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from schemas.codec import decode_event
 from schemas.errors import DecodeError
 from schemas.events import Event
 from streams.replay.lines import ByteCounter, InputProblem, read_lines
+
+if TYPE_CHECKING:
+    from streams.pseudonym import Pseudonymiser
 
 # What a directory contributes: JSON Lines files, compressed or not (the compression itself is
 # recognised by content). Anything else there (notes, labels under another name) is left alone.
@@ -236,12 +239,18 @@ def _heap_merge(
             heapq.heapreplace(heap, (following[0], index, following, items))
 
 
-def officer_events(source: Source, officers: Collection[bytes]) -> Iterator[Event]:
+def officer_events(
+    source: Source, officers: Collection[bytes], pseudonyms: Pseudonymiser | None = None
+) -> Iterator[Event]:
     """The events of a few `officers` in one source, in file order; bad lines are skipped.
 
     Only lines whose ``officer_id`` value is one of `officers` are decoded, which makes a pass
-    for a handful of officers several times cheaper than decoding everything.
+    for a handful of officers several times cheaper than decoding everything. With
+    `pseudonyms`, `officers` are pseudonyms (as in alerts under a key): each line's id is
+    pseudonymised before it is compared, and the events come out pseudonymised, as the replay
+    saw them.
     """
+    rename = None if pseudonyms is None else pseudonyms.pseudonym
     for _, raw in read_lines(source.path):
         if isinstance(raw, InputProblem):
             continue
@@ -250,9 +259,13 @@ def officer_events(source: Source, officers: Collection[bytes]) -> Iterator[Even
             continue
         opening = raw.find(b'"', raw.find(b":", at + 12) + 1)
         closing = raw.find(b'"', opening + 1)
-        if raw[opening + 1 : closing] not in officers:
+        officer = raw[opening + 1 : closing]
+        if rename is not None:
+            officer = rename(officer.decode("utf-8", "replace")).encode()
+        if officer not in officers:
             continue
         try:
-            yield decode_event(raw)
+            event = decode_event(raw)
         except DecodeError:
             continue
+        yield event if pseudonyms is None else pseudonyms.event(event)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from streams.pseudonym import Pseudonymiser
 from streams.replay import figures
 from streams.replay.reportdata import (
     TIMELINE_OFFICERS,
@@ -47,6 +48,8 @@ class ReportInputs:
     inputs: Sequence[Path]
     summary: ReplaySummary
     timezone: str = "Europe/London"
+    # The replay's pseudonym key, if it had one: the alerts then name officers by pseudonym.
+    pseudonyms: Pseudonymiser | None = None
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
@@ -114,7 +117,9 @@ def render_report(inputs: ReportInputs) -> str:
         risk = "<section id='top-risk'><h2>Highest risk</h2>"
         if top:
             assert inputs.alerts is not None
-            lines = timelines(top[:TIMELINE_OFFICERS], inputs.alerts, inputs.inputs)
+            lines = timelines(
+                top[:TIMELINE_OFFICERS], inputs.alerts, inputs.inputs, inputs.pseudonyms
+            )
             risk += figures.risk_ranking(top)
             risk += (
                 "<h3 id='timelines'>Timelines</h3><p class='note'>Roster periods, badge and "

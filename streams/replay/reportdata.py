@@ -30,6 +30,7 @@ from schemas.alerts import Alert
 from schemas.codec import decode_alert
 from schemas.errors import DecodeError
 from schemas.events import Event, RosterEvent
+from streams.pseudonym import Pseudonymiser
 from streams.replay.deadletters import read_dead_letters, reason_group
 from streams.replay.inputs import expand_inputs, officer_events
 
@@ -155,9 +156,16 @@ class Timeline:
 
 
 def timelines(
-    officers: Sequence[OfficerRisk], alerts_path: Path, inputs: Sequence[Path]
+    officers: Sequence[OfficerRisk],
+    alerts_path: Path,
+    inputs: Sequence[Path],
+    pseudonyms: Pseudonymiser | None = None,
 ) -> list[Timeline]:
-    """Timelines of `officers`: a pass over the alerts, then one over the history."""
+    """Timelines of `officers`: a pass over the alerts, then one over the history.
+
+    With `pseudonyms` (the replay's key), the alerts name officers by pseudonym: the history's
+    ids are pseudonymised to match them, so the timelines show no real id either.
+    """
     lines = {
         o.officer_id: Timeline(o, o.first - BEFORE_SECONDS, o.last + AFTER_SECONDS)
         for o in officers
@@ -172,7 +180,7 @@ def timelines(
             evidence[alert.officer_id].update(alert.evidence)
     wanted = {officer.encode() for officer in lines}
     for source in expand_inputs(inputs):
-        for event in officer_events(source, wanted):
+        for event in officer_events(source, wanted, pseudonyms):
             line = lines.get(event.officer_id)
             if line is None:
                 continue

@@ -172,8 +172,9 @@ def _exit_after(seconds: float) -> None:
 def run(args: argparse.Namespace) -> int:
     from detectors.config import ConfigError, load_config
     from streams.log_repeats import hold_back_repeats
+    from streams.service.key_guard import PseudonymKeyMismatchError, guard_pseudonym_key
     from streams.service.reference_data import ReferenceData, load_to_end
-    from streams.service.topology import ensure_topics
+    from streams.service.topology import TopologyError, ensure_topics
     from streams.service.worker import WatchfloorWorker
 
     bootstrap = resolve_bootstrap(args.bootstrap)
@@ -183,9 +184,16 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, OSError) as error:
         raise CommandError(f"refusing to start: detector configuration: {error}") from error
     check_broker(bootstrap, settings.security)
-    created = ensure_topics(settings)
+    try:
+        created = ensure_topics(settings)
+    except TopologyError as error:
+        raise CommandError(f"refusing to start: {error}") from error
     if created:
         log.info("created %d topics", len(created))
+    try:
+        guard_pseudonym_key(settings)
+    except PseudonymKeyMismatchError as error:
+        raise CommandError(f"refusing to start: {error}") from error
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     reference = ReferenceData(settings.pseudonyms)
     offsets = load_to_end(settings, reference)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from streams.service.key_guard import guard_topic
 from streams.service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,14 @@ class TopicSpec:
     partitions: int
     compacted: bool
     max_message_bytes: int | None = None
+    # Whether the worker addresses the topic's partitions by number (it re-keys into them, keeps
+    # table state by them, or counts on one clock per input partition): such a topic must have
+    # exactly the configured count, as Faust needs tables co-partitioned with their sources.
+    copartitioned: bool = False
+
+
+class TopologyError(Exception):
+    """Existing topics cannot serve the settings (partition counts); the text says what to do."""
 
 
 def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
@@ -48,22 +57,25 @@ def topic_specs(settings: ServiceSettings) -> list[TopicSpec]:
     [('watchfloor.officers.v1', 1)]
     """
     n = settings.partitions
-    specs = [TopicSpec(settings.topic(e), n, False) for e in INPUT_ENTITIES]
+    specs = [TopicSpec(settings.topic(e), n, False, copartitioned=True) for e in INPUT_ENTITIES]
     # Reference data is small and read whole by every worker (global tables): one partition.
     specs += [TopicSpec(settings.topic(e), 1, True) for e in REFERENCE_ENTITIES]
     specs += [TopicSpec(settings.topic(e), n, False) for e in ALERT_ENTITIES]
     specs.append(TopicSpec(settings.topic("deadletter"), n, False))
-    specs.append(TopicSpec(settings.topic(BY_OFFICER_ENTITY), n, False))
-    specs.append(TopicSpec(settings.topic(PEER_ENTITY), n, False))
+    specs.append(TopicSpec(settings.topic(BY_OFFICER_ENTITY), n, False, copartitioned=True))
+    specs.append(TopicSpec(settings.topic(PEER_ENTITY), n, False, copartitioned=True))
     specs += [
         TopicSpec(
             f"{settings.app_id}-{table}-changelog",
             n,
             True,
             LARGE_MESSAGE_BYTES if table == PEER_TABLES[0] else None,
+            copartitioned=True,
         )
         for table in (*OFFICER_TABLES, *PEER_TABLES)
     ]
+    # The fingerprint of the pseudonym key the state is built under (streams.service.key_guard).
+    specs.append(TopicSpec(guard_topic(settings.app_id), 1, True))
     return specs
 
 
@@ -75,8 +87,10 @@ def ensure_topics(
     The admin client reaches `settings.bootstrap` with `settings.security`; `admin_config`
     adds to (or overrides) that.
 
-    Existing topics are left alone, but a partition count that differs from the settings is
-    reported, since re-keyed state would then land on the wrong worker.
+    Existing topics are left alone. One the worker addresses by partition number (see
+    `TopicSpec.copartitioned`) with another partition count than the settings' raises
+    `TopologyError` before anything is created: re-keyed events and table state would land on
+    the wrong partitions, silently. Other topics with another count are only reported.
     """
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
@@ -92,6 +106,13 @@ def ensure_topics(
     try:
         existing = set(admin.list_topics())
         wanted = topic_specs(settings)
+        present = [spec for spec in wanted if spec.name in existing]
+        counts: dict[str, int] = {}
+        if present:
+            for described in admin.describe_topics([spec.name for spec in present]):
+                name = str(described["topic"] if "topic" in described else described["name"])
+                counts[name] = len(described["partitions"])
+        check_partitions(settings, wanted, counts)
         missing = [spec for spec in wanted if spec.name not in existing]
         new_topics = [
             NewTopic(
@@ -106,20 +127,54 @@ def ensure_topics(
             # Another worker may win the race; what then exists is what we wanted.
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new_topics, timeout_ms=30_000)
-        for spec in wanted:
-            if spec.name in existing:
-                described = admin.describe_topics([spec.name])
-                count = len(described[0]["partitions"]) if described else spec.partitions
-                if count != spec.partitions:
-                    log.warning(
-                        "topic %s has %d partitions, settings say %d",
-                        spec.name,
-                        count,
-                        spec.partitions,
-                    )
         return [spec.name for spec in missing]
     finally:
         admin.close()
+
+
+def check_partitions(
+    settings: ServiceSettings, wanted: list[TopicSpec], counts: dict[str, int]
+) -> None:
+    """Refuse partition counts (`counts`, of the topics that exist) the worker cannot work with.
+
+    >>> from streams.service.settings import ServiceSettings
+    >>> settings = ServiceSettings(bootstrap="x:1", partitions=4)
+    >>> wanted = topic_specs(settings)
+    >>> check_partitions(settings, wanted, {s.name: s.partitions for s in wanted})
+    >>> check_partitions(settings, wanted, {s.name: 2 for s in wanted if s.copartitioned})
+    Traceback (most recent call last):
+    ...
+    streams.service.topology.TopologyError: the deployment's topics have 2 partitions, but the \
+settings say 4: start the worker with --partitions 2 (WATCHFLOOR_PARTITIONS=2); a deployment's \
+partition count cannot change once its topics exist
+    """
+    strict = {s.name for s in wanted if s.copartitioned and s.name in counts}
+    wrong = sorted(name for name in strict if counts[name] != settings.partitions)
+    for spec in wanted:
+        count = counts.get(spec.name)
+        if spec.name not in strict and count is not None and count != spec.partitions:
+            log.warning(
+                "topic %s has %d partitions, settings say %d", spec.name, count, spec.partitions
+            )
+    if not wrong:
+        return
+    found = {counts[name] for name in strict}
+    if len(found) == 1:
+        (count,) = found
+        raise TopologyError(
+            f"the deployment's topics have {count} partitions, but the settings say "
+            f"{settings.partitions}: start the worker with --partitions {count} "
+            f"(WATCHFLOOR_PARTITIONS={count}); a deployment's partition count cannot change "
+            "once its topics exist"
+        )
+    listed = ", ".join(f"{name} has {counts[name]}" for name in wrong)
+    raise TopologyError(
+        f"the deployment's input, internal and changelog topics must all have the same number "
+        f"of partitions (the settings say {settings.partitions}), but {listed}: events re-keyed "
+        "by officer and their state would land on different partitions. Recreate those topics "
+        f"with {settings.partitions} partitions (their contents are lost: for a changelog, the "
+        "state it holds) or start a new deployment and replay the history into it"
+    )
 
 
 def delete_deployment_topics(settings: ServiceSettings) -> list[str]:

@@ -257,9 +257,10 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
 
-    def start(self, *, ready_deadline_s: float = 90.0) -> None:
+    def command(self) -> list[str]:
+        """The worker's command line."""
         d = self.deployment
-        command = [
+        return [
             sys.executable,
             "-m",
             self.module,
@@ -279,6 +280,9 @@ class WorkerProcess:
             "--web-port",
             str(self.web_port),
         ]
+
+    def start(self, *, ready_deadline_s: float = 90.0) -> None:
+        command = self.command()
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

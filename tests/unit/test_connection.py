@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 import ssl
 from pathlib import Path
@@ -93,6 +94,23 @@ def test_plain_over_an_unencrypted_connection_is_refused_unless_on_loopback() ->
         plain.check("127.0.0.1:9092,kafka-1.force.example:9092")
     with pytest.raises(SettingsError, match="clear text"):
         ServiceSettings(bootstrap="10.1.2.3:9092", security=plain)
+
+
+def test_plaintext_to_a_remote_host_is_allowed_with_a_warning_naming_the_risk(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="streams.connection"):
+        KafkaSecurity().check("127.0.0.1:9092,localhost:9093,[::1]:9094")
+        assert not caplog.records
+        ServiceSettings(bootstrap="127.0.0.1:9092,kafka-1.force.example:9092")
+    (warning,) = caplog.records
+    assert warning.levelno == logging.WARNING
+    assert "kafka-1.force.example" in warning.getMessage()
+    assert "neither encrypted nor authenticated (PLAINTEXT)" in warning.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="streams.connection"):
+        scram().check("kafka-1.force.example:9092")
+    assert not caplog.records
 
 
 def test_missing_or_unusable_tls_files_are_named(tmp_path: Path) -> None:
