@@ -93,7 +93,11 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         dest="start",
         metavar="TIME",
         env="WATCHFLOOR_REPLAY_FROM",
-        help="first event time to replay, RFC 3339, inclusive",
+        help=(
+            "write alerts from TIME on (RFC 3339, inclusive); earlier events in the inputs still "
+            "build each officer's state (rosters are planned weeks ahead), so a window gives "
+            "exactly the full replay's alerts in it"
+        ),
     )
     add_option(
         parser,
@@ -101,7 +105,11 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         dest="end",
         metavar="TIME",
         env="WATCHFLOOR_REPLAY_TO",
-        help="event time to stop at, RFC 3339, exclusive",
+        help=(
+            "write no alerts from TIME on (RFC 3339, exclusive); events up to 3 days after TIME "
+            "are still read, only to settle the alerts before it (a late roster entry can "
+            "confirm or cancel one), and none after that"
+        ),
     )
     add_option(
         parser,
@@ -141,7 +149,10 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         "With --to-kafka the history is published to the input topics for the live service "
         "(reference data from --reference first, to the compacted topics), instead of being "
         "replayed offline: each event keyed by officer_id, its line sent as it is, in event-time "
-        "order. --out, --state-dir and --report do not apply.",
+        "order. --out, --state-dir and --report do not apply. There --from/--to only pick the "
+        "events published: nothing before --from is sent, so a service starting afresh would "
+        "lack the rosters entered earlier; start from the beginning of the history unless it "
+        "has them.",
     )
     _flag(
         kafka,

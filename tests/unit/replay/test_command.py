@@ -49,7 +49,7 @@ def test_options_fall_back_to_their_environment_variables(
     assert streams.cli.main(["replay", str(events)]) == 0
     summary = orjson.loads(capsys.readouterr().out)
     assert summary["out"] == str(tmp_path / "env-alerts.jsonl")
-    assert (summary["events"], summary["out_of_range"]) == (4, 6)
+    assert (summary["events"], summary["state_events"], summary["out_of_range"]) == (4, 6, 0)
 
 
 def test_help_shows_every_environment_fallback(capsys: pytest.CaptureFixture[str]) -> None:
