@@ -3,7 +3,8 @@
 Data goes to stdout or files, logs and the progress bar to stderr: the replay summary is
 printed for a person on stderr, and as one JSON object on stdout when ``--json`` is given or
 stdout is not a terminal (a script reading it). Exit codes: 0 done, 1 failure, 2 usage error,
-130 interrupted (with ``--state-dir``, resumable by running the same command again).
+130 interrupted (with ``--state-dir``, resumable by running the same command again); a reader
+of stdout that goes away early (``--out - | head``) ends the replay quietly with 0.
 """
 
 from __future__ import annotations
@@ -378,6 +379,8 @@ def run_replay(args: argparse.Namespace) -> int:
                 reference_rejected=loaded.rejected,
                 stop=stop,
             )
+    except BrokenPipeError:
+        raise  # the reader of --out - went away: the end, not a failure (streams.cli)
     except (InputError, ReplayError, CheckpointError, OSError) as error:
         raise CommandError(str(error)) from error
     if args.report and not summary.interrupted:

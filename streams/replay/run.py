@@ -311,8 +311,10 @@ def replay(
                 clear_checkpoint(state_dir)
     finally:
         bar.close()
-        alerts.close()
-        dead.close()
+        try:
+            alerts.close()  # on a closed pipe (--out - | head) this raises again
+        finally:
+            dead.close()
     counters = engine.counters
     return ReplaySummary(
         inputs=len(sources),
