@@ -63,10 +63,19 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Replay history files (JSONL, gzip or not, or directories of them) through the same "
             "detector core as the live service, with no broker. Inputs are merged in event-time "
-            "order; bad lines go to the dead-letter file and the replay goes on."
+            "order; bad lines go to the dead-letter file and the replay goes on. A file given is "
+            "read whatever its name; a directory contributes its .jsonl, .ndjson and .json files "
+            "(gzip or not; either way one JSON event a line), subdirectories included, in path "
+            "order (logs/2026-01/*.jsonl.gz). Any other file there is skipped with a warning "
+            "naming it and counted in the summary."
         ),
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, or directories of .jsonl/.ndjson/.json files (gzip or not), walked whole",
+    )
     add_option(
         parser,
         "--out",

@@ -50,7 +50,7 @@ from streams.replay.checkpoint import (
 )
 from streams.replay.deadletters import DeadLetterWriter, now_utc
 from streams.replay.engine import SETTLE_SECONDS, Engine, EngineFactory
-from streams.replay.inputs import Position, Source, expand_inputs, merge
+from streams.replay.inputs import Position, Source, find_inputs, merge, warn_skipped
 from streams.replay.lines import ByteCounter
 from streams.replay.outputs import AlertWriter
 from streams.replay.progress import ProgressBar
@@ -154,7 +154,9 @@ def replay(
 ) -> ReplaySummary:
     """Run (or resume) one replay; see the module docstring."""
     started = time.monotonic()
-    sources = expand_inputs(options.inputs)
+    listed = find_inputs(options.inputs)
+    sources = listed.sources
+    warn_skipped(listed.skipped)
     fp = replay_fingerprint(options, sources)
     state_dir = options.state_dir
     if state_dir is not None and options.out is None:
@@ -336,4 +338,5 @@ def replay(
         resumed=saved is not None,
         interrupted=interrupted,
         reference_bad_lines=reference_bad,
+        files_skipped=len(listed.skipped),
     )

@@ -55,6 +55,8 @@ class ReplaySummary:
     # range, not written. `out_of_range`: events past that, not fed at all.
     state_events: int = 0
     outside_alerts: int = 0
+    # Files of input directories not read (not named as inputs), each named in a warning.
+    files_skipped: int = 0
 
     @property
     def rate(self) -> float:
@@ -95,6 +97,11 @@ class ReplaySummary:
             )
         if self.outside_alerts:
             lines.append(f"  alerts outside --from/--to, not written: {self.outside_alerts:,}")
+        if self.files_skipped:
+            lines.append(
+                f"  files skipped in input directories: {self.files_skipped:,}"
+                " (each named in a warning)"
+            )
         lines.append(f"  alerts written to {self.out}")
         if self.report:
             lines.append(f"  report written to {self.report}")

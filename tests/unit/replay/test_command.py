@@ -98,3 +98,26 @@ def test_user_errors_exit_1_with_one_line_saying_what_to_fix(
     assert "configuration: nope.toml" in capsys.readouterr().err
     missing = str(tmp_path / "none.jsonl")
     assert streams.cli.main(["evaluate", "--alerts", missing, "--labels", missing]) == 1
+
+
+def test_files_of_an_input_directory_not_read_are_named_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    logs = tmp_path / "logs"
+    (logs / "2026-03").mkdir(parents=True)
+    write_jsonl(logs / "2026-03" / "09.jsonl.gz", history(30)[:20], compress=True)
+    write_jsonl(logs / "2026-03" / "10.json", history(30)[20:])
+    write_jsonl(logs / "2026-03" / "11.json.bz2", history(3))
+    (logs / "README.txt").write_text("exported by the badge system\n")
+    out = str(tmp_path / "alerts.jsonl")
+    assert streams.cli.main(["replay", str(logs), "--out", out]) == 0
+    captured = capsys.readouterr()
+    summary = orjson.loads(captured.out)
+    assert (summary["inputs"], summary["events"], summary["files_skipped"]) == (2, 30, 2)
+    assert "files skipped in input directories: 2" in captured.err
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        f"{logs / '2026-03' / '11.json.bz2'}: skipped, not a .jsonl, .ndjson or .json file, "
+        "gzip or not",
+        f"{logs / 'README.txt'}: skipped, not a .jsonl, .ndjson or .json file, gzip or not",
+    ]
