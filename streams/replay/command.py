@@ -358,6 +358,8 @@ def run_replay(args: argparse.Namespace) -> int:
         loaded = load_reference(Path(args.reference) if args.reference else None)
     except InputError as error:
         raise CommandError(str(error)) from error
+    except OSError as error:  # reference data is needed whole: an unreadable file stops here
+        raise CommandError(f"reference data: {error.filename}: {error.strerror}") from error
     # With a key, ids are pseudonymised exactly as the live worker does (streams.pseudonym).
     pseudonyms = pseudonymiser_from(args)
     make_engine: Any = pipeline_factory(

@@ -199,7 +199,9 @@ def decoded(
     key = start.key
     index = source.index
     decode = decode_event
-    for number, raw in read_lines(source.path, skip=start.line, counter=counter):
+    for number, raw in read_lines(
+        source.path, skip=start.line, counter=counter, report_open_error=True
+    ):
         if isinstance(raw, InputProblem):
             yield key, index, number, None, (raw.original, DecodeError("$", raw.reason))
             continue
@@ -222,7 +224,9 @@ def decoded_raw(
     key = start.key
     index = source.index
     decode = decode_event
-    for number, raw in read_lines(source.path, skip=start.line, counter=counter):
+    for number, raw in read_lines(
+        source.path, skip=start.line, counter=counter, report_open_error=True
+    ):
         if isinstance(raw, InputProblem):
             yield key, index, number, None, raw.original, DecodeError("$", raw.reason)
             continue

@@ -151,3 +151,20 @@ def test_the_merge_resumes_from_positions_exactly(tmp_path: Path) -> None:
         for key, index, number, _, _ in full[:cut]:
             positions[index] = Position(number, key)
         assert list(merge(sources, positions)) == full[cut:], cut
+
+
+def test_an_input_that_cannot_be_opened_is_one_problem_and_the_others_go_on(
+    tmp_path: Path,
+) -> None:
+    good = write_jsonl(tmp_path / "a.jsonl", history(20))
+    sources = expand_inputs([good, write_jsonl(tmp_path / "b.jsonl", history(3))])
+    # Listed as a file, a directory by the time it is read: open() fails, as for a file whose
+    # permissions forbid reading (which root, running the tests, is not refused).
+    (tmp_path / "b.jsonl").unlink()
+    (tmp_path / "b.jsonl").mkdir()
+    items = list(merge(sources))
+    problems = [(i, n, r[1].rule) for _, i, n, e, r in items if r is not None]
+    assert problems == [(1, 1, "cannot open this file (Is a directory); none of it was read")]
+    assert _ids(iter(items)) == _ids(merge(expand_inputs([good])))
+    # Resumed past it, it is not reported again.
+    assert list(merge(sources[1:], [Position(line=1)])) == []

@@ -225,3 +225,25 @@ def test_bad_reference_lines_are_dead_lettered_once_even_across_a_resume(tmp_pat
         (str(folder / "officers.jsonl"), 1)
     ]
     assert letters[0].reason == "$.unit_id: required field is missing"
+
+
+def test_an_unreadable_input_is_dead_lettered_and_the_others_are_replayed(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "a.jsonl", history(30))
+    locked = write_jsonl(tmp_path / "b.jsonl", history(5))
+    locked.chmod(0)
+    try:
+        with open(locked, "rb"):
+            pytest.skip(
+                "this user reads a chmod 000 file (root): test_inputs covers an input that "
+                "cannot be opened; run under setpriv --inh-caps=-dac_override,-dac_read_search"
+            )
+    except PermissionError:
+        pass
+    try:
+        summary = replay(_options(tmp_path, good, locked), fake_factory())
+    finally:
+        locked.chmod(0o600)
+    assert (summary.events, summary.bad_lines) == (30, 1)
+    (letter,) = read_dead_letters(tmp_path / "out" / "dead.jsonl")
+    assert (letter.origin.path, letter.origin.line) == (str(locked), 1)  # type: ignore[union-attr]
+    assert "cannot open this file (Permission denied)" in letter.reason
