@@ -3,7 +3,9 @@
 Each command lives in its own module and registers itself through a `register(subparsers)`
 function, so that this module stays a table of contents rather than a 1,000-line application.
 Every option has a `WATCHFLOOR_<OPTION>` environment fallback, shown in `--help`.
-Exit codes: 0 success, 1 failure, 2 usage error.
+Exit codes: 0 success, 1 failure, 2 usage error. A reader that closes standard output early
+(``watchfloor evaluate ... | head -1``) ends the command quietly with 0, no traceback: the reader
+has what it wanted, as with ``watchfloor tail``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -65,12 +68,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     hold_back_repeats()
     try:
         result: int = args.handler(args)
+        # Inside the try: output still buffered fails here, not at interpreter exit.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
     except CommandError as error:
         print(f"watchfloor {args.command}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     return result
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, as the Python docs advise after a broken pipe.
+
+    What is still buffered would otherwise fail again when the interpreter flushes it on exit,
+    printing "Exception ignored ... BrokenPipeError" and exiting 120.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by something without a descriptor
+        pass
 
 
 if __name__ == "__main__":

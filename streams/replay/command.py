@@ -3,7 +3,8 @@
 Data goes to stdout or files, logs and the progress bar to stderr: the replay summary is
 printed for a person on stderr, and as one JSON object on stdout when ``--json`` is given or
 stdout is not a terminal (a script reading it). Exit codes: 0 done, 1 failure, 2 usage error,
-130 interrupted (with ``--state-dir``, resumable by running the same command again).
+130 interrupted (with ``--state-dir``, resumable by running the same command again); a reader
+of stdout that goes away early (``--out - | head``) ends the replay quietly with 0.
 """
 
 from __future__ import annotations
@@ -62,10 +63,19 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Replay history files (JSONL, gzip or not, or directories of them) through the same "
             "detector core as the live service, with no broker. Inputs are merged in event-time "
-            "order; bad lines go to the dead-letter file and the replay goes on."
+            "order; bad lines go to the dead-letter file and the replay goes on. A file given is "
+            "read whatever its name; a directory contributes its .jsonl, .ndjson and .json files "
+            "(gzip or not; either way one JSON event a line), subdirectories included, in path "
+            "order (logs/2026-01/*.jsonl.gz). Any other file there is skipped with a warning "
+            "naming it and counted in the summary."
         ),
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, or directories of .jsonl/.ndjson/.json files (gzip or not), walked whole",
+    )
     add_option(
         parser,
         "--out",
@@ -93,7 +103,11 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         dest="start",
         metavar="TIME",
         env="WATCHFLOOR_REPLAY_FROM",
-        help="first event time to replay, RFC 3339, inclusive",
+        help=(
+            "write alerts from TIME on (RFC 3339, inclusive); earlier events in the inputs still "
+            "build each officer's state (rosters are planned weeks ahead), so a window gives "
+            "exactly the full replay's alerts in it"
+        ),
     )
     add_option(
         parser,
@@ -101,7 +115,11 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         dest="end",
         metavar="TIME",
         env="WATCHFLOOR_REPLAY_TO",
-        help="event time to stop at, RFC 3339, exclusive",
+        help=(
+            "write no alerts from TIME on (RFC 3339, exclusive); events up to 3 days after TIME "
+            "are still read, only to settle the alerts before it (a late roster entry can "
+            "confirm or cancel one), and none after that"
+        ),
     )
     add_option(
         parser,
@@ -141,7 +159,10 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         "With --to-kafka the history is published to the input topics for the live service "
         "(reference data from --reference first, to the compacted topics), instead of being "
         "replayed offline: each event keyed by officer_id, its line sent as it is, in event-time "
-        "order. --out, --state-dir and --report do not apply.",
+        "order. --out, --state-dir and --report do not apply. There --from/--to only pick the "
+        "events published: nothing before --from is sent, so a service starting afresh would "
+        "lack the rosters entered earlier; start from the beginning of the history unless it "
+        "has them.",
     )
     _flag(
         kafka,
@@ -337,6 +358,8 @@ def run_replay(args: argparse.Namespace) -> int:
         loaded = load_reference(Path(args.reference) if args.reference else None)
     except InputError as error:
         raise CommandError(str(error)) from error
+    except OSError as error:  # reference data is needed whole: an unreadable file stops here
+        raise CommandError(f"reference data: {error.filename}: {error.strerror}") from error
     # With a key, ids are pseudonymised exactly as the live worker does (streams.pseudonym).
     pseudonyms = pseudonymiser_from(args)
     make_engine: Any = pipeline_factory(
@@ -367,6 +390,8 @@ def run_replay(args: argparse.Namespace) -> int:
                 reference_rejected=loaded.rejected,
                 stop=stop,
             )
+    except BrokenPipeError:
+        raise  # the reader of --out - went away: the end, not a failure (streams.cli)
     except (InputError, ReplayError, CheckpointError, OSError) as error:
         raise CommandError(str(error)) from error
     if args.report and not summary.interrupted:

@@ -19,13 +19,19 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Final, Protocol
 
+from detectors.clock import DAY
 from detectors.config import DetectorConfig
-from detectors.pipeline import Pipeline
+from detectors.pipeline import FINISH_DAYS, Pipeline
 from detectors.reference import Reference
 from schemas.alerts import Alert
 from schemas.events import Event
+
+# How long after an alert's event time the core may still wait for events that decide it (late
+# roster entries are awaited 36 h, welfare checks a day): the clocks `finish` runs on for. A
+# replay that stops at --to reads this much further, so the alerts before --to are final.
+SETTLE_SECONDS: Final = FINISH_DAYS * DAY
 
 
 class EngineCounters(Protocol):

@@ -1,8 +1,10 @@
 """Replay inputs: which files they name, their decoded lines, and one event-time merge of all.
 
 Every file is a merge input, so a directory of per-source exports (badge, access, roster) and a
-directory of daily files both come out in event-time order. A file is opened only when the merge
-reaches its first event, so a year of daily files keeps two or three open at a time, not 365.
+directory of daily files (in subdirectories by month, say) both come out in event-time order.
+Files of a directory that are not inputs by their name are skipped and reported, never silently.
+A file is opened only when the merge reaches its first event, so a year of daily files keeps two
+or three open at a time, not 365.
 
 Order is ``(event_time, input order)``, and within one file the file's own order: merging files
 that are each in event-time order gives the same sequence as one file sorted by event time
@@ -35,8 +37,9 @@ Examples
 from __future__ import annotations
 
 import heapq
+import logging
 import math
-from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -49,9 +52,22 @@ from streams.replay.lines import ByteCounter, InputProblem, read_lines
 if TYPE_CHECKING:
     from streams.pseudonym import Pseudonymiser
 
-# What a directory contributes: JSON Lines files, compressed or not (the compression itself is
-# recognised by content). Anything else there (notes, labels under another name) is left alone.
-INPUT_SUFFIXES: Final = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+log = logging.getLogger(__name__)
+
+# What a directory contributes, its subdirectories included: JSON Lines files, compressed or not
+# (the compression itself is recognised by content). `.json` too, because exporters name JSON
+# Lines that way: what is read is the content, one event a line, and a file that is one JSON
+# document instead is dead-lettered line by line, not lost. Anything else there is skipped, each
+# file named in a warning and counted.
+INPUT_SUFFIXES: Final = (
+    ".jsonl",
+    ".ndjson",
+    ".json",
+    ".jsonl.gz",
+    ".ndjson.gz",
+    ".json.gz",
+)
+_KINDS: Final = "a .jsonl, .ndjson or .json file, gzip or not"
 
 Rejected = tuple[bytes, DecodeError]
 Item = tuple[float, int, int, Event | None, Rejected | None]
@@ -82,18 +98,47 @@ class Position:
     key: float = -math.inf
 
 
-def expand_inputs(paths: Sequence[str | Path]) -> list[Source]:
-    """The files that `paths` name: files as given, directories as their JSONL files by name."""
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file in an input directory that is not read, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The files inputs name, in merge order, and the files of their directories left out."""
+
+    sources: list[Source]
+    skipped: list[Skipped]
+
+
+def find_inputs(paths: Sequence[str | Path]) -> Inputs:
+    """The files that `paths` name: files as given, directories as their input files.
+
+    A directory is walked with its subdirectories (``logs/2026-01/*.jsonl.gz``), in name order
+    at every level, so its files come in the order of their paths; links to directories are not
+    followed. Every other file found there is reported in `skipped`.
+    """
     files: list[Path] = []
+    skipped: list[Skipped] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.is_file() and p.name.endswith(INPUT_SUFFIXES)
-            )
+            left_out: list[Skipped] = []
+            try:
+                found = _directory_files(path, left_out, top=True)
+            except OSError as error:
+                raise InputError(f"{path}: {error.strerror}") from error
             if not found:
-                raise InputError(f"{path}: no {', '.join(INPUT_SUFFIXES)} files in this directory")
+                others = f" ({len(left_out)} other files: {_names(left_out)})" if left_out else ""
+                raise InputError(
+                    f"{path}: no {', '.join(INPUT_SUFFIXES)} files in this directory or below"
+                    + others
+                )
             files.extend(found)
+            skipped.extend(left_out)
         elif path.is_file():
             files.append(path)
         else:
@@ -105,7 +150,48 @@ def expand_inputs(paths: Sequence[str | Path]) -> list[Source]:
         except OSError as error:
             raise InputError(f"{path}: {error.strerror}") from error
         sources.append(Source(index, path, stat.st_size, stat.st_mtime_ns))
-    return sources
+    return Inputs(sources, skipped)
+
+
+def expand_inputs(paths: Sequence[str | Path]) -> list[Source]:
+    """The sources of :func:`find_inputs`, for callers that report no skipped files."""
+    return find_inputs(paths).sources
+
+
+def warn_skipped(skipped: Iterable[Skipped]) -> None:
+    """One warning on stderr per file of an input directory that is not read."""
+    for left_out in skipped:
+        log.warning("%s: skipped, %s", left_out.path, left_out.reason)
+
+
+def _names(skipped: Sequence[Skipped], most: int = 3) -> str:
+    shown = ", ".join(s.path.name for s in skipped[:most])
+    return shown + (", ..." if len(skipped) > most else "")
+
+
+def _directory_files(folder: Path, skipped: list[Skipped], *, top: bool = False) -> list[Path]:
+    try:
+        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
+    except OSError as error:
+        if top:
+            raise
+        skipped.append(Skipped(folder, f"directory not readable ({error.strerror})"))
+        return []
+    found: list[Path] = []
+    for entry in entries:
+        if entry.is_dir():
+            if entry.is_symlink():
+                skipped.append(Skipped(entry, "link to a directory, not followed"))
+            else:
+                found.extend(_directory_files(entry, skipped))
+        elif not entry.is_file():
+            what = "link to nothing" if entry.is_symlink() else "not a regular file"
+            skipped.append(Skipped(entry, what))
+        elif entry.name.endswith(INPUT_SUFFIXES):
+            found.append(entry)
+        else:
+            skipped.append(Skipped(entry, f"not {_KINDS}"))
+    return found
 
 
 def decoded(
@@ -116,7 +202,9 @@ def decoded(
     key = start.key
     index = source.index
     decode = decode_event
-    for number, raw in read_lines(source.path, skip=start.line, counter=counter):
+    for number, raw in read_lines(
+        source.path, skip=start.line, counter=counter, report_open_error=True
+    ):
         if isinstance(raw, InputProblem):
             yield (
                 key,
@@ -145,7 +233,9 @@ def decoded_raw(
     key = start.key
     index = source.index
     decode = decode_event
-    for number, raw in read_lines(source.path, skip=start.line, counter=counter):
+    for number, raw in read_lines(
+        source.path, skip=start.line, counter=counter, report_open_error=True
+    ):
         if isinstance(raw, InputProblem):
             yield (
                 key,
@@ -242,7 +332,8 @@ def _heap_merge(
 def officer_events(
     source: Source, officers: Collection[bytes], pseudonyms: Pseudonymiser | None = None
 ) -> Iterator[Event]:
-    """The events of a few `officers` in one source, in file order; bad lines are skipped.
+    """The events of a few `officers` in one source, in file order; bad lines are skipped,
+    and so is a file that can no longer be opened (the replay has dead-lettered it already).
 
     Only lines whose ``officer_id`` value is one of `officers` are decoded, which makes a pass
     for a handful of officers several times cheaper than decoding everything. With
@@ -251,7 +342,7 @@ def officer_events(
     saw them.
     """
     rename = None if pseudonyms is None else pseudonyms.pseudonym
-    for _, raw in read_lines(source.path):
+    for _, raw in read_lines(source.path, report_open_error=True):
         if isinstance(raw, InputProblem):
             continue
         at = raw.find(b'"officer_id"')

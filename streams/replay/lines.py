@@ -20,6 +20,9 @@ True
 >>> *_, (number, problem) = read_lines(folder / "cut.gz")
 >>> number > 50, problem.reason
 (True, 'gzip stream ends early (truncated file); reading of this file stopped')
+>>> list(read_lines(folder, report_open_error=True))  # a directory where a file was listed
+[(1, InputProblem(reason='cannot open this file (Is a directory); none of it was read', \
+original=b''))]
 """
 
 from __future__ import annotations
@@ -83,16 +86,36 @@ def _chunks(handle: BinaryIO, compressed: bool, counter: ByteCounter) -> Iterato
             yield chunk
 
 
-def read_lines(path: Path, *, skip: int = 0, counter: ByteCounter | None = None) -> Iterator[Line]:
+def read_lines(
+    path: Path,
+    *,
+    skip: int = 0,
+    counter: ByteCounter | None = None,
+    report_open_error: bool = False,
+) -> Iterator[Line]:
     """Yield ``(line_number, raw_bytes)`` for every line after the first `skip` lines.
 
     Line numbers start at 1 and count every line, blank ones included; the bytes carry no
     newline. Skipped lines are counted, not split, so resuming deep into a file stays cheap.
     A line too long to keep, or a damaged gzip stream, yields an :class:`InputProblem`; after
-    a damaged stream the file ends there.
+    a damaged stream the file ends there. A file that cannot be opened raises, or with
+    `report_open_error` yields one :class:`InputProblem` as its line 1 (history inputs, where
+    one bad file must not stop the others; reference data is needed whole).
     """
     counter = counter if counter is not None else ByteCounter()
-    with open(path, "rb") as handle:
+    try:
+        opened = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as error:
+        if not report_open_error:
+            raise
+        # One history file unreadable (permissions, or gone since it was listed): its problem
+        # stands in for its first line and the other inputs go on. Not reported again when
+        # resuming past it.
+        if skip == 0:
+            why = error.strerror or str(error)
+            yield 1, InputProblem(f"cannot open this file ({why}); none of it was read", b"")
+        return
+    with opened as handle:
         compressed = handle.read(2) == GZIP_MAGIC
         handle.seek(0)
         number = 0

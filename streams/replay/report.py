@@ -68,7 +68,8 @@ def _summary_section(summary: ReplaySummary) -> str:
         ("bad lines (dead-lettered)", f"{summary.bad_lines + summary.reference_bad_lines:,}"),
         ("late events", f"{summary.late_events:,}"),
         ("duplicate events", f"{summary.duplicates:,}"),
-        ("outside --from/--to", f"{summary.out_of_range:,}"),
+        ("outside --from/--to, read only to build state", f"{summary.state_events:,}"),
+        ("past --to, not read", f"{summary.out_of_range:,}"),
         ("replay rate", f"{summary.rate:,.0f} events/s"),
     ]
     return f"<section id='summary'><h2>Summary</h2>{_table(rows)}</section>"

@@ -8,6 +8,11 @@ resumes from the checkpoint: the output files are cut back to their checkpointed
 core is restored, so the result is byte-identical to an uninterrupted run. A replay that
 completes removes its checkpoint, so the same command run once more starts afresh.
 
+A time range (``--from``/``--to``) limits the alerts written, not the history the core sees:
+events before ``--from`` build each officer's state, and events up to ``SETTLE_SECONDS`` after
+``--to`` settle the checks still open at ``--to``, so a window holds exactly the alerts the full
+replay has in it, byte for byte.
+
 Examples
 --------
 >>> import pathlib, tempfile
@@ -34,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from schemas.alerts import Alert
 from streams.collector import fewer_collections
 from streams.replay.checkpoint import (
     Checkpoint,
@@ -43,8 +49,8 @@ from streams.replay.checkpoint import (
     save_checkpoint,
 )
 from streams.replay.deadletters import DeadLetterWriter, now_utc
-from streams.replay.engine import Engine, EngineFactory
-from streams.replay.inputs import Position, Source, expand_inputs, merge
+from streams.replay.engine import SETTLE_SECONDS, Engine, EngineFactory
+from streams.replay.inputs import Position, Source, find_inputs, merge, warn_skipped
 from streams.replay.lines import ByteCounter
 from streams.replay.outputs import AlertWriter
 from streams.replay.progress import ProgressBar
@@ -64,6 +70,36 @@ class SimulatedCrashError(Exception):
     """Raised by the `stop_after` test hook: the process "dies" without a last checkpoint."""
 
 
+class AlertWindow:
+    """Writes only the alerts whose event time is in ``[low, high)``; counts the others.
+
+    >>> kept = []
+    >>> window = AlertWindow(kept.extend, 10.0, 20.0)
+    >>> from types import SimpleNamespace as At
+    >>> from datetime import datetime, UTC
+    >>> window.write([At(event_time=datetime.fromtimestamp(t, UTC)) for t in (9, 10, 19.5, 20)])
+    >>> len(kept), window.outside
+    (2, 2)
+    """
+
+    __slots__ = ("_write", "high", "low", "outside")
+
+    def __init__(
+        self, write: Callable[[list[Alert]], None], low: float, high: float, *, outside: int = 0
+    ) -> None:
+        self._write = write
+        self.low = low
+        self.high = high
+        self.outside = outside
+
+    def write(self, found: list[Alert]) -> None:
+        low, high = self.low, self.high
+        kept = [a for a in found if low <= a.event_time.timestamp() < high]
+        self.outside += len(found) - len(kept)
+        if kept:
+            self._write(kept)
+
+
 class StopFlag(Protocol):
     """Set (by a signal handler) to ask the replay to checkpoint and stop."""
 
@@ -77,8 +113,11 @@ class ReplayOptions:
     inputs: tuple[Path, ...]
     out: Path | None  # None: standard output
     dead_letter: Path
-    start: float | None = None  # epoch seconds, inclusive
-    end: float | None = None  # epoch seconds, exclusive
+    # Epoch seconds: alerts are written for event times in [start, end). Every event before
+    # `end` + SETTLE_SECONDS still reaches the core, so the alerts in the range are exactly the
+    # full replay's (state built from earlier rosters, checks settled by later entries).
+    start: float | None = None
+    end: float | None = None
     state_dir: Path | None = None
     checkpoint_seconds: float = 60.0
     progress: bool | None = None  # None: when stderr is a terminal
@@ -115,7 +154,9 @@ def replay(
 ) -> ReplaySummary:
     """Run (or resume) one replay; see the module docstring."""
     started = time.monotonic()
-    sources = expand_inputs(options.inputs)
+    listed = find_inputs(options.inputs)
+    sources = listed.sources
+    warn_skipped(listed.skipped)
     fp = replay_fingerprint(options, sources)
     state_dir = options.state_dir
     if state_dir is not None and options.out is None:
@@ -168,6 +209,7 @@ def replay(
     events_before = int(counts.get("events", 0))
     events = events_before
     out_of_range = int(counts.get("out_of_range", 0))
+    state_events = int(counts.get("state_events", 0))
     bar = ProgressBar(
         sum(s.size for s in sources), enabled=options.progress, events_before=events_before
     )
@@ -175,6 +217,8 @@ def replay(
     names = [str(s.path) for s in sources]
     low = options.start if options.start is not None else -math.inf
     high = options.end if options.end is not None else math.inf
+    # Events from --to on are read a little further, only to settle the alerts before --to.
+    fed_until = high + SETTLE_SECONDS
 
     def checkpoint() -> None:
         if state_dir is None:
@@ -191,6 +235,8 @@ def replay(
                 counts={
                     "events": events,
                     "out_of_range": out_of_range,
+                    "state_events": state_events,
+                    "outside_alerts": window.outside,
                     "reference_bad_lines": reference_bad,
                     "alerts_by_detector": dict(alerts.by_detector),
                     "alerts_by_category": dict(alerts.by_category),
@@ -201,14 +247,18 @@ def replay(
         )
 
     feed = engine.feed
-    write = alerts.write
+    # Without a time range every alert is written as it comes: no per-alert test on that path.
+    window = AlertWindow(alerts.write, low, high, outside=int(counts.get("outside_alerts", 0)))
+    write = alerts.write if low == -math.inf and high == math.inf else window.write
     interrupted = False
     seen = 0
     next_check = CHECK_EVERY
     last_checkpoint = time.monotonic()
     checkpoint_every = options.checkpoint_every or 0
-    next_checkpoint_events = events + checkpoint_every if checkpoint_every else math.inf
-    crash_at = events_before + options.stop_after if options.stop_after is not None else math.inf
+    fed_before = events_before + state_events
+    next_checkpoint = fed_before + checkpoint_every if checkpoint_every else math.inf
+    crash_at = fed_before + options.stop_after if options.stop_after is not None else math.inf
+    next_stop = min(next_checkpoint, crash_at)
     try:
         for key, index, number, event, rejected in merge(sources, positions, read):
             position = positions[index]
@@ -218,16 +268,23 @@ def replay(
             if event is None:
                 if rejected is not None:
                     dead.write(rejected[0], names[index], number, rejected[1])
-            elif low <= key < high:
+            elif key < fed_until:
+                # Outside --from/--to an event still reaches its officer's state: before --from
+                # it builds it (a roster is entered weeks before the shifts it plans), after --to
+                # it settles the checks of the alerts before --to. Only its alerts are held back.
                 found = feed(event)
-                events += 1
+                if low <= key < high:
+                    events += 1
+                else:
+                    state_events += 1
                 if found:
                     write(found)
-                if events >= next_checkpoint_events or events >= crash_at:
-                    if events >= crash_at:
+                if events + state_events >= next_stop:
+                    if events + state_events >= crash_at:
                         raise SimulatedCrashError(f"stopped after {events} events")
                     checkpoint()
-                    next_checkpoint_events = events + checkpoint_every
+                    next_checkpoint = events + state_events + checkpoint_every
+                    next_stop = min(next_checkpoint, crash_at)
             else:
                 out_of_range += 1
             if seen >= next_check:
@@ -256,8 +313,10 @@ def replay(
                 clear_checkpoint(state_dir)
     finally:
         bar.close()
-        alerts.close()
-        dead.close()
+        try:
+            alerts.close()  # on a closed pipe (--out - | head) this raises again
+        finally:
+            dead.close()
     counters = engine.counters
     return ReplaySummary(
         inputs=len(sources),
@@ -270,6 +329,8 @@ def replay(
         late_events=counters.late,
         duplicates=counters.duplicates,
         out_of_range=out_of_range,
+        state_events=state_events,
+        outside_alerts=window.outside,
         seconds=time.monotonic() - started,
         out=str(options.out) if options.out is not None else "-",
         dead_letter=str(options.dead_letter),
@@ -277,4 +338,5 @@ def replay(
         resumed=saved is not None,
         interrupted=interrupted,
         reference_bad_lines=reference_bad,
+        files_skipped=len(listed.skipped),
     )

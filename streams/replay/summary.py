@@ -14,7 +14,7 @@ replay: 1,200,000 events from 2 files in 0:00:08 (150,000 events/s)
     excessive_hours                    1
   bad lines: 1, in alerts.deadletter.jsonl
          1  $: malformed JSON
-  late events: 4  duplicates: 0  outside --from/--to: 0
+  late events: 4  duplicates: 0  past --to, not read: 0
   alerts written to alerts.jsonl
 >>> summary.to_json()["events_per_second"]
 150000.0
@@ -50,6 +50,13 @@ class ReplaySummary:
     interrupted: bool = False
     reference_bad_lines: int = 0
     report: str | None = None
+    # Events outside --from/--to fed to the core only for its state (before --from, or in the
+    # days after --to that settle the alerts before it), and the alerts raised outside the
+    # range, not written. `out_of_range`: events past that, not fed at all.
+    state_events: int = 0
+    outside_alerts: int = 0
+    # Files of input directories not read (not named as inputs), each named in a warning.
+    files_skipped: int = 0
 
     @property
     def rate(self) -> float:
@@ -82,8 +89,19 @@ class ReplaySummary:
         lines.extend(f"    {count:>6,}  {reason}" for reason, count in top)
         lines.append(
             f"  late events: {self.late_events:,}  duplicates: {self.duplicates:,}  "
-            f"outside --from/--to: {self.out_of_range:,}"
+            f"past --to, not read: {self.out_of_range:,}"
         )
+        if self.state_events:
+            lines.append(
+                f"  events outside --from/--to, read only to build state: {self.state_events:,}"
+            )
+        if self.outside_alerts:
+            lines.append(f"  alerts outside --from/--to, not written: {self.outside_alerts:,}")
+        if self.files_skipped:
+            lines.append(
+                f"  files skipped in input directories: {self.files_skipped:,}"
+                " (each named in a warning)"
+            )
         lines.append(f"  alerts written to {self.out}")
         if self.report:
             lines.append(f"  report written to {self.report}")

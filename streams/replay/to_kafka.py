@@ -47,7 +47,7 @@ from typing import Any, Final, Protocol
 from schemas.topics import DEFAULT_PREFIX
 from streams.connection import KafkaSecurity, describe_failure
 from streams.replay.deadletters import DeadLetterWriter, now_utc
-from streams.replay.inputs import expand_inputs, merge_raw
+from streams.replay.inputs import find_inputs, merge_raw, warn_skipped
 from streams.replay.reference import Rejection, reference_records
 from streams.replay.run import StopFlag
 
@@ -118,6 +118,7 @@ class PublishSummary:
     seconds: float = 0.0
     interrupted: bool = False
     dead_letter: str = ""
+    files_skipped: int = 0  # in input directories, each named in a warning
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +128,7 @@ class PublishSummary:
             "bad_lines": self.bad_lines,
             "reference_bad_lines": self.reference_bad_lines,
             "out_of_range": self.out_of_range,
+            "files_skipped": self.files_skipped,
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.events / self.seconds, 1) if self.seconds else None,
             "interrupted": self.interrupted,
@@ -143,6 +145,8 @@ class PublishSummary:
         ]
         if self.out_of_range:
             lines.append(f"outside --from/--to: {self.out_of_range:,}")
+        if self.files_skipped:
+            lines.append(f"files skipped in input directories: {self.files_skipped:,}")
         if self.bad_lines + self.reference_bad_lines:
             lines.append(f"dead letters: {self.dead_letter}")
         return "\n".join(lines)
@@ -226,9 +230,11 @@ def publish(
 ) -> PublishSummary:
     """Publish reference data, then the merged events; see the module docstring."""
     started = clock()
-    sources = expand_inputs(options.inputs)
+    found = find_inputs(options.inputs)
+    sources = found.sources
+    warn_skipped(found.skipped)
     pacer = Pacer(speed=options.speed, rate=options.rate, clock=clock, sleep=sleep, stop=stop)
-    summary = PublishSummary(dead_letter=str(options.dead_letter))
+    summary = PublishSummary(dead_letter=str(options.dead_letter), files_skipped=len(found.skipped))
     failures = _Failures()
     dead = DeadLetterWriter(options.dead_letter, clock=wall_clock)
 

@@ -49,7 +49,7 @@ def test_options_fall_back_to_their_environment_variables(
     assert streams.cli.main(["replay", str(events)]) == 0
     summary = orjson.loads(capsys.readouterr().out)
     assert summary["out"] == str(tmp_path / "env-alerts.jsonl")
-    assert (summary["events"], summary["out_of_range"]) == (4, 6)
+    assert (summary["events"], summary["state_events"], summary["out_of_range"]) == (4, 6, 0)
 
 
 def test_help_shows_every_environment_fallback(capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,3 +98,26 @@ def test_user_errors_exit_1_with_one_line_saying_what_to_fix(
     assert "configuration: nope.toml" in capsys.readouterr().err
     missing = str(tmp_path / "none.jsonl")
     assert streams.cli.main(["evaluate", "--alerts", missing, "--labels", missing]) == 1
+
+
+def test_files_of_an_input_directory_not_read_are_named_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    logs = tmp_path / "logs"
+    (logs / "2026-03").mkdir(parents=True)
+    write_jsonl(logs / "2026-03" / "09.jsonl.gz", history(30)[:20], compress=True)
+    write_jsonl(logs / "2026-03" / "10.json", history(30)[20:])
+    write_jsonl(logs / "2026-03" / "11.json.bz2", history(3))
+    (logs / "README.txt").write_text("exported by the badge system\n")
+    out = str(tmp_path / "alerts.jsonl")
+    assert streams.cli.main(["replay", str(logs), "--out", out]) == 0
+    captured = capsys.readouterr()
+    summary = orjson.loads(captured.out)
+    assert (summary["inputs"], summary["events"], summary["files_skipped"]) == (2, 30, 2)
+    assert "files skipped in input directories: 2" in captured.err
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        f"{logs / '2026-03' / '11.json.bz2'}: skipped, not a .jsonl, .ndjson or .json file, "
+        "gzip or not",
+        f"{logs / 'README.txt'}: skipped, not a .jsonl, .ndjson or .json file, gzip or not",
+    ]

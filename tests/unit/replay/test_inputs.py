@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from streams.replay import inputs as inputs_module
-from streams.replay.inputs import InputError, Position, expand_inputs, merge
+from streams.replay.inputs import InputError, Position, expand_inputs, find_inputs, merge
 from streams.replay.lines import read_lines
 from tests.unit.replay.support import history, write_jsonl
 
@@ -39,15 +39,62 @@ def test_merged_inputs_equal_one_presorted_input(tmp_path: Path) -> None:
 
 
 def test_a_directory_contributes_its_jsonl_files_in_name_order(tmp_path: Path) -> None:
-    for name in ("b.jsonl", "a.jsonl.gz", "c.ndjson", "notes.txt", "labels.csv"):
+    for name in ("b.jsonl", "a.jsonl.gz", "c.ndjson", "d.json", "e.json.gz"):
         (tmp_path / name).write_bytes(b"")
-    assert [s.path.name for s in expand_inputs([tmp_path])] == ["a.jsonl.gz", "b.jsonl", "c.ndjson"]
+    assert [s.path.name for s in expand_inputs([tmp_path])] == [
+        "a.jsonl.gz",
+        "b.jsonl",
+        "c.ndjson",
+        "d.json",
+        "e.json.gz",
+    ]
+
+
+def test_subdirectories_are_walked_in_path_order_and_every_other_file_is_reported(
+    tmp_path: Path,
+) -> None:
+    logs = tmp_path / "logs"
+    for name in (
+        "2026-02/01.jsonl.gz",
+        "2026-01/02.jsonl.gz",
+        "2026-01/01.jsonl.gz",
+        "2026-01/notes.txt",
+        "2026-01/deep/x.ndjson",
+        "late.jsonl",
+        "export.csv",
+        "events.jsonl.bz2",
+        ".hidden",
+    ):
+        (logs / name).parent.mkdir(parents=True, exist_ok=True)
+        (logs / name).write_bytes(b"")
+    (logs / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    (logs / "gone.jsonl").symlink_to(tmp_path / "absent.jsonl")
+    found = find_inputs([logs])
+    assert [s.path.relative_to(logs).as_posix() for s in found.sources] == [
+        "2026-01/01.jsonl.gz",
+        "2026-01/02.jsonl.gz",
+        "2026-01/deep/x.ndjson",
+        "2026-02/01.jsonl.gz",
+        "late.jsonl",
+    ]
+    assert [s.index for s in found.sources] == [0, 1, 2, 3, 4]
+    assert [(s.path.relative_to(logs).as_posix(), s.reason) for s in found.skipped] == [
+        (".hidden", "not a .jsonl, .ndjson or .json file, gzip or not"),
+        ("2026-01/notes.txt", "not a .jsonl, .ndjson or .json file, gzip or not"),
+        ("elsewhere", "link to a directory, not followed"),
+        ("events.jsonl.bz2", "not a .jsonl, .ndjson or .json file, gzip or not"),
+        ("export.csv", "not a .jsonl, .ndjson or .json file, gzip or not"),
+        ("gone.jsonl", "link to nothing"),
+    ]
 
 
 def test_missing_inputs_and_empty_directories_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         expand_inputs([tmp_path / "absent.jsonl"])
     with pytest.raises(InputError, match=r"no \.jsonl"):
+        expand_inputs([tmp_path])
+    (tmp_path / "notes.txt").write_bytes(b"")
+    with pytest.raises(InputError, match=r"or below \(1 other files: notes.txt\)"):
         expand_inputs([tmp_path])
 
 
@@ -104,3 +151,20 @@ def test_the_merge_resumes_from_positions_exactly(tmp_path: Path) -> None:
         for key, index, number, _, _ in full[:cut]:
             positions[index] = Position(number, key)
         assert list(merge(sources, positions)) == full[cut:], cut
+
+
+def test_an_input_that_cannot_be_opened_is_one_problem_and_the_others_go_on(
+    tmp_path: Path,
+) -> None:
+    good = write_jsonl(tmp_path / "a.jsonl", history(20))
+    sources = expand_inputs([good, write_jsonl(tmp_path / "b.jsonl", history(3))])
+    # Listed as a file, a directory by the time it is read: open() fails, as for a file whose
+    # permissions forbid reading (which root, running the tests, is not refused).
+    (tmp_path / "b.jsonl").unlink()
+    (tmp_path / "b.jsonl").mkdir()
+    items = list(merge(sources))
+    problems = [(i, n, r[1].rule) for _, i, n, e, r in items if r is not None]
+    assert problems == [(1, 1, "cannot open this file (Is a directory); none of it was read")]
+    assert _ids(iter(items)) == _ids(merge(expand_inputs([good])))
+    # Resumed past it, it is not reported again.
+    assert list(merge(sources[1:], [Position(line=1)])) == []

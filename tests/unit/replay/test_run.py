@@ -82,13 +82,26 @@ def test_the_collector_thresholds_are_raised_only_while_replaying(tmp_path: Path
 
 
 def test_from_and_to_keep_a_half_open_range_of_event_time(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "h.jsonl", [event_line(i, minutes=i) for i in range(60)])
+    lines = [event_line(i, minutes=i) for i in range(60)]
+    lines += [event_line(1000 + i, minutes=3 * 1440 + 50 + i) for i in range(5)]
+    path = write_jsonl(tmp_path / "h.jsonl", lines)
     start = (START + timedelta(minutes=10)).timestamp()
     end = (START + timedelta(minutes=40)).timestamp()
     engine = fake_factory()(None)
     summary = replay(_options(tmp_path, path, start=start, end=end), lambda _: engine)
-    assert (summary.events, summary.out_of_range) == (30, 30)
-    assert engine.fed[0] == "e000010" and engine.fed[-1] == "e000039"  # type: ignore[attr-defined]
+    # Before --from an event builds state; up to SETTLE_SECONDS (3 days) after --to it settles
+    # the alerts before --to; later ones are not fed at all.
+    assert (summary.events, summary.state_events, summary.out_of_range) == (30, 30, 5)
+    assert engine.fed == [f"e{i:06d}" for i in range(60)]  # type: ignore[attr-defined]
+    # The stand-in raises on every 7th event: minutes 6, 13, ..., 55; only 13-34 are in range.
+    written = (tmp_path / "out" / "alerts.jsonl").read_bytes().splitlines()
+    assert [decode_alert(a).evidence for a in written] == [
+        ("e000013",),
+        ("e000020",),
+        ("e000027",),
+        ("e000034",),
+    ]
+    assert (summary.alerts, summary.outside_alerts) == (4, 4)
 
 
 def test_alerts_are_written_canonically_one_per_line(tmp_path: Path) -> None:
@@ -212,3 +225,25 @@ def test_bad_reference_lines_are_dead_lettered_once_even_across_a_resume(tmp_pat
         (str(folder / "officers.jsonl"), 1)
     ]
     assert letters[0].reason == "$.unit_id: required field is missing"
+
+
+def test_an_unreadable_input_is_dead_lettered_and_the_others_are_replayed(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "a.jsonl", history(30))
+    locked = write_jsonl(tmp_path / "b.jsonl", history(5))
+    locked.chmod(0)
+    try:
+        with open(locked, "rb"):
+            pytest.skip(
+                "this user reads a chmod 000 file (root): test_inputs covers an input that "
+                "cannot be opened; run under setpriv --inh-caps=-dac_override,-dac_read_search"
+            )
+    except PermissionError:
+        pass
+    try:
+        summary = replay(_options(tmp_path, good, locked), fake_factory())
+    finally:
+        locked.chmod(0o600)
+    assert (summary.events, summary.bad_lines) == (30, 1)
+    (letter,) = read_dead_letters(tmp_path / "out" / "dead.jsonl")
+    assert (letter.origin.path, letter.origin.line) == (str(locked), 1)  # type: ignore[union-attr]
+    assert "cannot open this file (Permission denied)" in letter.reason
