@@ -77,7 +77,9 @@ class OfferingProducer:
         self.offered = 0
         self.back = threading.Event()
         self.error: BaseException | None = None
-        retry_ms = int((outage_s + 120) * 1000)
+        # Long enough to outlast the outage and the broker's start after it.
+        self.wait_s = outage_s + 180
+        retry_ms = int(self.wait_s * 1000)
         self.producer = KafkaProducer(
             bootstrap_servers=deployment.bootstrap,
             acks="all",
@@ -106,12 +108,12 @@ class OfferingProducer:
                     value=line,
                 )
                 self.offered += 1
-            self.producer.flush(timeout=120)
+            self.producer.flush(timeout=self.wait_s)
         except BaseException as error:  # reported by `finish`, in the test's thread
             self.error = error
 
     def finish(self) -> None:
-        self._thread.join(timeout=240)
+        self._thread.join(timeout=self.wait_s)
         assert not self._thread.is_alive(), "the producer did not finish"
         self.producer.close(timeout=30)
         assert self.error is None, f"the producer failed: {self.error!r}"
