@@ -73,11 +73,19 @@ def expected_alerts(sc: Scenario) -> list[Alert]:
     return [alert for alert in alerts if alert.officer_id != CLOCK_OFFICER]
 
 
-def small_force(officers: int = 30, days: int = 5, seed: int = 5) -> tuple[Simulation, list[bytes]]:
+def small_force(
+    officers: int = 30, days: int = 5, seed: int = 5, scenario_rate: float = 0.5
+) -> tuple[Simulation, list[bytes]]:
     """A simulated force (30 over five days unless told), with a closing clock event (see
     CLOCK_OFFICER)."""
     sim = Simulation(
-        Settings(officers=officers, days=days, seed=seed, start=date(2026, 3, 2), scenario_rate=0.5)
+        Settings(
+            officers=officers,
+            days=days,
+            seed=seed,
+            start=date(2026, 3, 2),
+            scenario_rate=scenario_rate,
+        )
     )
     lines = [line.encode() for day in sim.run() for line in day.lines]
     last = decode_event(lines[-1]).event_time + timedelta(days=14)

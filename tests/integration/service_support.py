@@ -324,16 +324,24 @@ class WorkerProcess:
         return self.process.returncode
 
 
-def metric_total(web_port: int, name: str, label: str = "") -> float:
-    """Sum of every series of one metric on the worker's /metrics, or of those with `label`
-    (such as ``reason="internal_error"``) when given (OSError if it does not answer)."""
+def metric_series(web_port: int, name: str) -> dict[str, float]:
+    """Every series of one metric on the worker's /metrics, by its labels (``""`` for none);
+    empty when the metric has no series yet (OSError if the worker does not answer)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5) as reply:
         text = reply.read().decode()
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith((f"{name}{{", f"{name} ")) and label in line.rsplit(" ", 1)[0]
-    )
+    series: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith((f"{name}{{", f"{name} ")):
+            head, value = line.rsplit(" ", 1)
+            series[head[len(name) :]] = float(value)
+    return series
+
+
+def metric_total(web_port: int, name: str, label: str = "") -> float:
+    """Sum of every series of one metric on the worker's /metrics, or of those with `label`
+    (such as ``reason="internal_error"``) when given (OSError if it does not answer); 0 when
+    it has none, so a test that needs the metric to exist asks `metric_series`."""
+    return sum(value for labels, value in metric_series(web_port, name).items() if label in labels)
 
 
 def processed_events(web_port: int) -> float:

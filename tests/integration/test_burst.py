@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from tests.integration.busy_week import force_alerts, force_reference, small_for
 from tests.integration.service_support import (
     Deployment,
     PeakRss,
-    metric_total,
+    metric_series,
     processed_events,
 )
 from tests.kafka_support import wait_until
@@ -22,6 +23,41 @@ BURST_FACTOR = 10.0
 # Taking in a backlog of ~8,000 events may raise the worker's RSS by Faust's buffers and
 # CPython's arenas, which it keeps; what must not happen is growth with the backlog's size.
 RSS_GROWTH_LIMIT_BYTES = 150 * 1024 * 1024
+CONSUMER_LAG = "watchfloor_consumer_lag_messages"
+
+
+class LagSampler:
+    """The worker's consumer lag (summed over its input partitions), scraped every
+    `interval_s` on a thread until stopped: the highest seen, and how many scrapes had it."""
+
+    def __init__(self, web_port: int, interval_s: float = 0.2) -> None:
+        self.web_port = web_port
+        self.interval_s = interval_s
+        self.highest = 0.0
+        self.scrapes_with_series = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                series = metric_series(self.web_port, CONSUMER_LAG)
+            except OSError:
+                continue  # a slow scrape on a loaded machine: the next one counts
+            if series:
+                self.scrapes_with_series += 1
+                self.highest = max(self.highest, sum(series.values()))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _drained(web_port: int) -> dict[str, float] | None:
+    """The lag series, once there are some and every one is 0."""
+    series = metric_series(web_port, CONSUMER_LAG)
+    return series if series and not any(series.values()) else None
 
 
 @pytest.mark.slow
@@ -38,6 +74,7 @@ def test_a_burst_ten_times_the_sustained_rate_drains_with_bounded_memory(
 
     steady, burst = lines[:1000], lines[1000:]
     deployment.publish_events(steady, per_second=SUSTAINED_PER_S)
+    lag = LagSampler(worker.web_port)
     burst_began = time.monotonic()
     deployment.publish_events(burst)
     burst_rate = len(burst) / (time.monotonic() - burst_began)
@@ -48,8 +85,12 @@ def test_a_burst_ten_times_the_sustained_rate_drains_with_bounded_memory(
         what="every event processed after the burst",
         deadline_s=240,
     )
-    wait_until(
-        lambda: metric_total(worker.web_port, "watchfloor_consumer_lag_messages") == 0 or None,
+    lag.stop()
+    # The lag was measured, not assumed: its series were there and showed the backlog.
+    assert lag.scrapes_with_series > 0, f"no {CONSUMER_LAG} series while the burst was taken in"
+    assert lag.highest > 0, f"{CONSUMER_LAG} stayed 0 through a burst of {len(burst)} events"
+    drained = wait_until(
+        lambda: _drained(worker.web_port),
         what="the consumer lag drained to zero",
         deadline_s=60,
     )
@@ -60,5 +101,10 @@ def test_a_burst_ten_times_the_sustained_rate_drains_with_bounded_memory(
     assert growth < RSS_GROWTH_LIMIT_BYTES, (
         f"RSS grew by {growth / 2**20:.0f} MB during a burst of {len(burst)} events "
         f"({burst_rate:.0f}/s), from {sampler.start / 2**20:.0f} MB"
+    )
+    print(
+        f"\nburst of {len(burst)} at {burst_rate:.0f}/s: lag peaked at {lag.highest:.0f} "
+        f"({lag.scrapes_with_series} scrapes), drained on {len(drained)} partitions; RSS "
+        f"{sampler.start / 2**20:.0f} MB at ready, peak {peak / 2**20:.0f} MB"
     )
     assert worker.stop() == 0, worker.log_tail()

@@ -293,11 +293,14 @@ def test_worker_processes_events_through_sasl_ssl_and_reveal_restores_the_ids(
     assert worker.stop() == 0, worker.log_tail()
 
 
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
 def test_wrong_credentials_fail_fast_with_a_clear_error(
-    secure_broker: SecureBroker, deployment: Deployment
+    secure_broker: SecureBroker, deployment: Deployment, mechanism: str
 ) -> None:
     common = ["--bootstrap", secure_broker.secure, "--topic-prefix", deployment.prefix]
-    wrong = security_env(secure_broker, password="not-the-password")
+    wrong_password = f"not-the-{mechanism}-password"
+    wrong = security_env(secure_broker, mechanism=mechanism, password=wrong_password)
+    assert wrong["WATCHFLOOR_KAFKA_SASL_MECHANISM"] == mechanism
     began = time.monotonic()
     state = str(deployment.root / "state")
     served = watchfloor(
@@ -318,10 +321,17 @@ def test_wrong_credentials_fail_fast_with_a_clear_error(
     last_line = served.stderr.strip().splitlines()[-1]
     assert last_line.startswith("watchfloor serve: the Kafka broker at"), served.stderr
     assert "authentication failed" in last_line, served.stderr
-    assert "not-the-password" not in served.stderr + served.stdout
+    output = served.stderr + served.stdout
+    # Neither the password given nor the right one is ever printed.
+    assert wrong_password not in output
+    assert SCRAM_USER.password not in output and PLAIN_PASSWORD not in output
     assert took < 30.0, f"took {took:.0f} s to give up"
 
-    # A CA that did not sign the broker's certificate: the TLS failure is named as such.
+
+def test_a_ca_that_did_not_sign_the_broker_is_named_as_a_tls_failure(
+    secure_broker: SecureBroker, deployment: Deployment
+) -> None:
+    common = ["--bootstrap", secure_broker.secure, "--topic-prefix", deployment.prefix]
     untrusted = {
         **security_env(secure_broker),
         "WATCHFLOOR_KAFKA_SSL_CAFILE": str(secure_broker.other_ca_file),
