@@ -9,6 +9,9 @@ Three families, by the stage that runs them:
 - The risk detector (`risk_threshold_crossed`) is built into the officer stage (see `risk`).
 
 Every detector class declares its registry `name`, its `category` and the `stage` it runs in.
+Rule and risk detectors also declare `peer_norm`: the norm every officer of any peer group is
+held to, stated in an alert's `peer_normal` (they measure no peer figure: the officer stage
+knows one officer at a time, and the peer stage cannot feed it deterministically).
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ class Detector:
     name: ClassVar[str]
     category: ClassVar[Category]
     stage: ClassVar[Stage]
+    # What every peer is held to, for detectors that measure no peer figure (see above).
+    peer_norm: ClassVar[str] = ""
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         self.settings = settings

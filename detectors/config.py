@@ -103,6 +103,7 @@ class DetectorConfig:
     welfare_delay_days: int
     peer_group_by: tuple[str, ...]
     seed: int
+    own_history_days: int
     detectors: Mapping[str, DetectorSettings]
     config_hash: str
     raw: Mapping[str, Any]
@@ -172,6 +173,8 @@ def build_config(merged: Mapping[str, Any]) -> DetectorConfig:
         raise ConfigError("core.allowed_lateness_seconds: must be >= 0")
     if core["risk_half_life_days"] <= 0:
         raise ConfigError("core.risk_half_life_days: must be > 0")
+    if core["own_history_days"] <= 0:
+        raise ConfigError("core.own_history_days: must be > 0")
     return DetectorConfig(
         timezone=core["timezone"],
         allowed_lateness_seconds=float(core["allowed_lateness_seconds"]),
@@ -184,6 +187,7 @@ def build_config(merged: Mapping[str, Any]) -> DetectorConfig:
         welfare_delay_days=int(core["welfare_delay_days"]),
         peer_group_by=tuple(core["peer_group_by"]),
         seed=int(core["seed"]),
+        own_history_days=int(core["own_history_days"]),
         detectors=detectors,
         config_hash=_hash(merged),
         raw=merged,

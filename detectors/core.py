@@ -49,6 +49,7 @@ import math
 from array import array
 from bisect import insort
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from sys import intern
 from typing import Any
 from zlib import adler32, crc32
@@ -110,6 +111,14 @@ OCCUPANCY_EXPIRY = 16 * HOUR
 SESSION_EXPIRY = 12 * HOUR
 MAX_DENIED = 12
 MAX_EVIDENCE_IDS = 8
+# Alerts of one detector remembered per officer for the own normal (`alerts_last_<N>d`), so
+# the count reads "16 or more" at most: enough to tell a habit from a one-off, and bounded
+# for the officer a rule keeps firing on (welfare rules have no suppression window).
+HISTORY_PER_DETECTOR = 16
+# A finding reaches the officer stage within days of its event time (the day barrier, the
+# welfare delay, checks waiting for late roster entries): an alert this much older than the
+# history window can no longer be counted by any, and is forgotten when a day closes.
+HISTORY_MARGIN = 30 * DAY
 # Days of roster history kept: a week for the 7-day hours check plus the welfare delay.
 ROSTER_HISTORY_DAYS = 10
 CLAIM_HISTORY_DAYS = 35  # overtime over 28 days, plus slack for late claims
@@ -226,6 +235,9 @@ class Core:
         self._specs: dict[str, tuple[DetectorSettings, Category]] = {
             name: (config.detector(name), cls.category) for name, cls in REGISTRY.items()
         }
+        self._norms = {name: cls.peer_norm for name, cls in REGISTRY.items()}
+        self.history_seconds = config.own_history_days * DAY
+        self.history_key = f"alerts_last_{config.own_history_days}d"
         self.risk = RiskThresholdCrossedRule(config.detector("risk_threshold_crossed"), env)
         self.peer_enabled = any(
             cls.stage == "peer" and config.enabled(name) for name, cls in REGISTRY.items()
@@ -780,6 +792,11 @@ class Core:
             state.last_badge = None
         if state.last_access is not None and now - state.last_access[0] > 7 * DAY:
             state.last_access = None
+        history = state.alert_history
+        if history:
+            forget = now - self.history_seconds - HISTORY_MARGIN
+            if any(t < forget for _, t in history):
+                state.alert_history = tuple(h for h in history if h[1] >= forget)
 
     # ------------------------------------------------------------------ alerts
 
@@ -798,6 +815,7 @@ class Core:
                 (name, situation, t + settings.suppress_seconds),
             )
         ident = alert_id(name, settings.version, state.officer_id, finding.evidence)
+        finding = self._explained(state, finding)
         if category == "welfare":
             out.alerts.append(
                 build_alert(
@@ -822,6 +840,7 @@ class Core:
             )
         )
         if crossing is not None:
+            crossing = self._explained(state, crossing)
             cross_settings = self.risk.settings
             cross_id = alert_id(
                 crossing.detector, cross_settings.version, state.officer_id, crossing.evidence
@@ -836,6 +855,48 @@ class Core:
                     ident=cross_id,
                 )
             )
+
+    def _explained(self, state: OfficerState, finding: Finding) -> Finding:
+        """`finding` with both normals filled in; it is recorded in the officer's history.
+
+        Own normal: the detector's own figures, and how many alerts this detector published
+        about the officer in the `own_history_days` of event time before this one. Peer normal,
+        when the detector measured none: the officer's peer group and the norm the detector
+        holds every peer to (its `peer_norm`).
+
+        Only this detector's entries are counted or forgotten here. Peer-stage findings are
+        delivered at the day barrier, at another point among the officer's own events live
+        than in a replay: forgetting another detector's entries now would make a later count
+        depend on that point. Kept sorted, so the state is the same bytes either way. (A day
+        close forgets only entries older than any finding could still count: `_prune`.)
+        """
+        name = finding.detector
+        t = finding.event_time
+        cutoff = t - self.history_seconds
+        others: list[tuple[str, float]] = []
+        mine: list[tuple[str, float]] = []
+        earlier = 0
+        for entry in state.alert_history:
+            if entry[0] != name:
+                others.append(entry)
+            elif entry[1] >= cutoff:
+                mine.append(entry)
+                if entry[1] < t:
+                    earlier += 1
+        mine.append((intern(name), t))
+        mine.sort(key=_entry_time)
+        state.alert_history = tuple(sorted([*others, *mine[-HISTORY_PER_DETECTOR:]]))
+        own = dict(finding.own_normal)
+        own.setdefault(self.history_key, earlier)  # a detector's own figure of that name wins
+        peer = finding.peer_normal
+        if not peer:
+            group = self.reference.peer_group(state.officer_id, self.config.peer_group_by)
+            peer = {"peer_group": group or "unknown", "norm": self._norms[name]}
+        return replace(finding, own_normal=own, peer_normal=peer)
+
+
+def _entry_time(entry: tuple[str, float]) -> float:
+    return entry[1]
 
 
 _ZERO_DAY = array("f", bytes(4 * N_DAY))

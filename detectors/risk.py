@@ -48,6 +48,7 @@ class RiskThresholdCrossedRule(Detector):
     name: ClassVar[str] = "risk_threshold_crossed"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "risk"
+    peer_norm: ClassVar[str] = "integrity risk from alerts stays below the threshold"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -4,7 +4,8 @@ Everything the officer stage remembers about one officer lives here, and nothing
 the roster expectation, recent badge positions and zone occupancy, open workstation sessions,
 running statistics of daily activity, the open day's counters, fingerprints of recent event ids
 (de-duplication), the reorder buffer of events not yet released by the watermark, pending checks,
-suppression memory and the integrity risk with its contributions.
+suppression memory, the integrity risk with its contributions, and the alerts published about
+the officer (for each new alert's own normal).
 
 Budget (measured by ``bench/bench_core.py`` at 45,000 officers): at most 2 KB of memory and
 512 bytes serialised per officer on average. Hence flat ``array`` storage instead of lists of
@@ -120,6 +121,7 @@ class OfficerState:
     __slots__ = (
         "activity",
         "activity_base",
+        "alert_history",
         "blocks_cache",
         "buffer",
         "claims",
@@ -215,6 +217,10 @@ class OfficerState:
         self.risk_time = 0.0
         self.contributions: tuple[tuple[str, float, float], ...] = ()
         self.risk_above = False
+        # Alerts published, as (detector, event t), for each alert's own normal (how often
+        # this detector alerted on the officer before); see Core._explained. Empty for most
+        # officers: the shared empty tuple, no allocation.
+        self.alert_history: tuple[tuple[str, float], ...] = ()
         # Welfare: last local day whose duties were checked; rest days worked (day numbers);
         # sickness spells as (first day, last day) pairs, flat.
         self.welfare_day = 0
@@ -337,6 +343,8 @@ class OfficerState:
             | (128 if self.risk or self.contributions or self.risk_above else 0)
             | (256 if self.welfare_day or self.rest_worked or self.sick_spells else 0)
             | (512 if self.own[S_N] or self.rolling or self.systems_seen else 0)
+            # A later addition: bytes written before it lack the bit and decode as no history.
+            | (1024 if self.alert_history else 0)
         )
         w.u16(flags)
         # Fingerprints: 6 bytes each is plenty for a handful of ids (collision ~ 1e-13).
@@ -431,6 +439,11 @@ class OfficerState:
             w.numbers(self.own)
             w.numbers(self.rolling)
             w.u32(self.systems_seen)
+        if flags & 1024:
+            w.u16(len(self.alert_history))
+            for name, t in self.alert_history:
+                w.text(name)
+                w.f64(t)
         return w.getvalue()
 
     @classmethod
@@ -504,6 +517,9 @@ class OfficerState:
             s.own = r.floats("f")
             s.rolling = r.ints("H")
             s.systems_seen = r.u32()
+        if flags & 1024:
+            # Detector names are shared by every officer: one string object each.
+            s.alert_history = tuple((intern(r.text()), r.f64()) for _ in range(r.u16()))
         r.done()
         return s
 

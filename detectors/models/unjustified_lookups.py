@@ -88,7 +88,10 @@ class UnjustifiedLookupsDetector(PeerDetector):
                         "share": tidy(share),
                         "share_today": tidy(today_nocase / today),
                     },
-                    own_normal={"share_mean": v.own["nocase_share_mean"]},
+                    own_normal={
+                        "share_mean": v.own["nocase_share_mean"],
+                        "days": v.own["days"],
+                    },
                     peer_normal={"peer_group": v.peer_group, "share": tidy(p)},
                     threshold={"z": self.z, "min_excess": self.min_excess},
                 )

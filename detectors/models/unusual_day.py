@@ -8,7 +8,9 @@ scored by a model that has seen it or its day's peers. The model sees the side o
 other detector judges (exports and prints, systems the peer group hardly ever uses, entries
 to sensitive zones, denied badges, site changes, record modifications), log-scaled into
 [0, 1] (HalfSpaceTrees splits a fixed box). A day is reported when the anomaly score reaches
-`threshold` once the model has passed `warmup_windows` windows.
+`threshold` once the model has passed `warmup_windows` windows. The group's mean of each of
+those features (per officer-day learnt) goes into the explanation as the peer normal: the
+trees score, the means let a reviewer read the officer's numbers against the group's.
 
 Examples
 --------
@@ -28,7 +30,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from river import anomaly
+from river import anomaly, stats
 
 from detectors.base import Env, PeerDetector, Stage
 from detectors.config import Category, DetectorSettings
@@ -112,12 +114,19 @@ class UnusualDayDetector(PeerDetector):
         )
         plant(trees, self.limits)
         # Per system bit, the group's days that used it: what "rare for the role" is judged by.
-        return {"trees": trees, "seen": 0, "vectors": 0, "systems": [0] * 32}
+        return {
+            "trees": trees,
+            "seen": 0,
+            "vectors": 0,
+            "systems": [0] * 32,
+            "means": _means(),
+        }
 
     def score(self, model: Any, vectors: Sequence[DayVector]) -> list[Finding]:
         if model["seen"] < self.warmup:
             return []
         trees = model["trees"]
+        means = model.get("means", {})
         found = []
         for v in vectors:
             features = {**v.features, "rare_systems": rare_systems(model, _mask(v))}
@@ -143,8 +152,12 @@ class UnusualDayDetector(PeerDetector):
                     ),
                     score=tidy(s),
                     observed=seen,
-                    own_normal={"events_mean": v.own["events_mean"]},
-                    peer_normal={"peer_group": v.peer_group, "days_learnt": model["seen"]},
+                    own_normal={"events_mean": v.own["events_mean"], "days": v.own["days"]},
+                    peer_normal={
+                        "peer_group": v.peer_group,
+                        "days_learnt": model["seen"],
+                        **{f"{name}_mean": tidy(m.get()) for name, m in means.items()},
+                    },
                     threshold={"anomaly_score": self.threshold},
                 )
             )
@@ -152,9 +165,13 @@ class UnusualDayDetector(PeerDetector):
 
     def learn(self, model: Any, vectors: Sequence[DayVector]) -> Any:
         trees = model["trees"]
+        # A model pickled before the means were added starts them now.
+        means = model.setdefault("means", _means())
         for v in vectors:
             features = {**v.features, "rare_systems": rare_systems(model, _mask(v))}
             trees.learn_one(scaled(features))
+            for name, mean in means.items():
+                mean.update(features.get(name, 0.0))
         # Usage counts only after the day has been scored and learnt, in the same order.
         counts = model["systems"]
         for v in vectors:
@@ -165,6 +182,10 @@ class UnusualDayDetector(PeerDetector):
         model["vectors"] += len(vectors)
         model["seen"] += len(vectors)
         return model
+
+
+def _means() -> dict[str, stats.Mean]:
+    return {name: stats.Mean() for name in CAPS}
 
 
 def _mask(vector: DayVector) -> int:

@@ -24,8 +24,8 @@ from typing import ClassVar
 from detectors import roster
 from detectors.base import Env, OfficerRule, Stage
 from detectors.config import Category, DetectorSettings
-from detectors.messages import Finding
-from detectors.state import OfficerState, Payload
+from detectors.messages import Finding, tidy
+from detectors.state import S_EV_MEAN, S_N, OfficerState, Payload
 from schemas.events import AccessEvent
 
 OFF = {
@@ -40,6 +40,10 @@ class AccessWhileOffDutyRule(OfficerRule):
     name: ClassVar[str] = "access_while_off_duty"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "no system use while rostered off duty, on leave, sick or on a rest day, beyond the "
+        "grace periods around a duty and short of approved overtime"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)
@@ -107,7 +111,12 @@ class AccessWhileOffDutyRule(OfficerRule):
             ),
             score=float(count),
             observed={"events": count, "roster_status": roster.STATUS_NAMES[status]},
-            own_normal={},
+            # The officer's usual active day, how much system use a whole day holds.
+            own_normal=(
+                {"events_mean": tidy(state.own[S_EV_MEAN]), "days": float(state.own[S_N])}
+                if state.own[S_N]
+                else {}
+            ),
             peer_normal={},
             threshold={
                 "events_off_duty": self.min_events,

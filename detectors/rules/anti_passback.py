@@ -31,6 +31,9 @@ class AntiPassbackRule(OfficerRule):
     name: ClassVar[str] = "anti_passback"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "in zones whose exit is badged, every exit follows an entry and every entry an exit"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

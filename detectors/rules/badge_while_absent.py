@@ -33,6 +33,7 @@ class BadgeWhileAbsentRule(OfficerRule):
     name: ClassVar[str] = "badge_while_absent"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = "no granted badge while rostered sick, on leave or on a rest day"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -32,6 +32,9 @@ class ConcurrentPresenceRule(OfficerRule):
     name: ClassVar[str] = "concurrent_presence"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "never badged at one site while a workstation at another site is in use"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

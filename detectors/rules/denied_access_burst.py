@@ -28,6 +28,7 @@ class DeniedAccessBurstRule(OfficerRule):
     name: ClassVar[str] = "denied_access_burst"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = "a denied badge retried a few times at most, never a burst"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -29,6 +29,7 @@ class ExcessiveHoursRule(OfficerRule):
     name: ClassVar[str] = "excessive_hours"
     category: ClassVar[Category] = "welfare"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = "spells of duty and hours over 7 days within the force's limits"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -30,6 +30,9 @@ class ImpossibleTravelRule(OfficerRule):
     name: ClassVar[str] = "impossible_travel"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "two badges at different sites no closer in time than the journey between them takes"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -32,6 +32,9 @@ class InsufficientRestRule(OfficerRule):
     name: ClassVar[str] = "insufficient_rest"
     category: ClassVar[Category] = "welfare"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "the daily rest of the Working Time Regulations between spells of duty"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

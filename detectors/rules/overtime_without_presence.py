@@ -31,6 +31,9 @@ class OvertimeWithoutPresenceRule(OfficerRule):
     name: ClassVar[str] = "overtime_without_presence"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "overtime claimed is overtime worked: some badge or system activity in the claimed period"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -29,6 +29,7 @@ class RestDaysCancelledRule(OfficerRule):
     name: ClassVar[str] = "rest_days_cancelled"
     category: ClassVar[Category] = "welfare"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = "rest days taken, and only now and then worked"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

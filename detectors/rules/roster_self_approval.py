@@ -67,6 +67,10 @@ class RosterSelfApprovalRule(OfficerRule):
     name: ClassVar[str] = "roster_self_approval"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = (
+        "roster changes approved by someone other than the officer they benefit, and recorded "
+        "within days, not weeks"
+    )
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

@@ -21,8 +21,8 @@ from typing import ClassVar
 
 from detectors.base import Env, OfficerRule, Stage
 from detectors.config import Category, DetectorSettings
-from detectors.messages import Finding
-from detectors.state import OfficerState
+from detectors.messages import Finding, tidy
+from detectors.state import S_LK_MEAN, S_N, S_NC_MEAN, OfficerState
 from schemas.events import AccessEvent
 
 LABELS = {
@@ -38,6 +38,7 @@ class SensitiveRecordAccessRule(OfficerRule):
     name: ClassVar[str] = "sensitive_record_access"
     category: ClassVar[Category] = "integrity"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = "watch-listed records looked up only with a case reference"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)
@@ -74,7 +75,16 @@ class SensitiveRecordAccessRule(OfficerRule):
                 "system": event.system,
                 "case_ref": None,
             },
-            own_normal={},
+            # The officer's usual active day: look-ups, and the share without a case reference.
+            own_normal=(
+                {
+                    "weighted_lookups_mean": tidy(state.own[S_LK_MEAN]),
+                    "nocase_share_mean": tidy(state.own[S_NC_MEAN]),
+                    "days": float(state.own[S_N]),
+                }
+                if state.own[S_N]
+                else {}
+            ),
             peer_normal={},
             threshold={"watchlisted_lookups_without_case": 1},
             situation=str(event.record_ref),

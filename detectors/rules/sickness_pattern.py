@@ -45,6 +45,7 @@ class SicknessPatternRule(OfficerRule):
     name: ClassVar[str] = "sickness_pattern"
     category: ClassVar[Category] = "welfare"
     stage: ClassVar[Stage] = "officer"
+    peer_norm: ClassVar[str] = "a Bradford factor over 52 weeks below the force's trigger point"
 
     def __init__(self, settings: DetectorSettings, env: Env) -> None:
         super().__init__(settings, env)

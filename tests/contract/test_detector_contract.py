@@ -2,6 +2,9 @@
 `check_estimator`): each runs over the detector's own scenario from `scenarios.py`.
 
 - it fires on its scenario;
+- every alert explains itself: what was observed, the officer's own normal (at least how often
+  the detector alerted on the officer before), the peer group's normal (measured, or the norm a
+  rule holds every peer to), the threshold and the evidence;
 - the same input gives byte-identical alerts;
 - the input (events, reference data) is never mutated;
 - officer state survives a bytes round trip at every step, and a run whose states are swapped
@@ -114,6 +117,31 @@ def test_fires_on_its_scenario(name: str, baseline: Any) -> None:
         assert alert.evidence, f"{alert.detector}: an alert always names its evidence"
         if alert.category == "welfare":
             assert alert.risk.score == 0.0 and not alert.risk.contributions
+
+
+def test_every_rule_states_the_norm_it_holds_every_peer_to() -> None:
+    for name, cls in REGISTRY.items():
+        if cls.stage != "peer":
+            assert cls.peer_norm.strip(), f"{name}: no peer_norm"
+            assert not cls.peer_norm.endswith("."), f"{name}: peer_norm is a phrase"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_alert_explains_itself_against_own_and_peer_normal(name: str, baseline: Any) -> None:
+    _, _, alerts = baseline[name]
+    for alert in alerts:
+        what = f"{alert.detector}: {alert.summary}"
+        explanation = alert.explanation
+        assert explanation.observed, what
+        assert isinstance(explanation.own_normal.get("alerts_last_90d"), int), what
+        assert explanation.peer_normal.get("peer_group"), what
+        if REGISTRY[alert.detector].stage == "peer":
+            # A peer-stage detector measures the group: more than its name.
+            assert set(explanation.peer_normal) - {"peer_group"}, what
+        else:
+            assert explanation.peer_normal.get("norm") == REGISTRY[alert.detector].peer_norm
+        assert explanation.threshold, what
+        assert alert.evidence, what
 
 
 @pytest.mark.parametrize("name", NAMES)

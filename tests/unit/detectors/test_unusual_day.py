@@ -175,3 +175,38 @@ def test_the_23_hour_spring_sunday_is_one_day() -> None:
     assert alert.window.start.isoformat() == "2026-03-29T00:00:00+00:00"
     assert alert.window.end.isoformat() == "2026-03-29T23:00:00+00:00"
     assert alert.explanation.observed["exports"] == 40
+
+
+def test_explains_against_the_peer_groups_mean_of_each_feature_it_scores() -> None:
+    config = load_config(overrides=SMALL)
+    detector = UnusualDayDetector(config.detector(NAME), Scenario().env(config))
+
+    def vector(i: int, exports: float) -> DayVector:
+        return DayVector(
+            officer_id=f"P{i:02d}",
+            peer_group="g",
+            day=1,
+            day_start=0.0,
+            day_end=86400.0,
+            last_time=80000.0,
+            features={**features(i), "exports": exports, "denied": 0.0},
+            own=OWN,
+            evidence={"last": (f"e{i}",)},
+        )
+
+    model = detector.new_model("g")
+    for _ in range(3):  # past the warm-up window
+        model = detector.learn(model, [vector(i, float(i % 2) * 2) for i in range(30)])
+    [finding] = detector.score(model, [vector(99, 50.0)])
+    assert finding.peer_normal["exports_mean"] == 1.0  # half the days 0, half 2
+    assert finding.peer_normal["denied_mean"] == 0.0
+    assert finding.observed["exports"] == 50.0
+    assert finding.own_normal["days"] == 1.0
+
+
+def test_a_model_pickled_before_the_feature_means_learns_them_from_then_on() -> None:
+    detector = UnusualDayDetector(load_config().detector(NAME), Scenario().env())
+    model = detector.new_model("g")
+    del model["means"]
+    model = detector.learn(model, [])
+    assert set(model["means"]) == set(scaled({}))
