@@ -814,7 +814,10 @@ class Core:
                 *(s for s in state.suppress if s[0] != name or s[1] != situation),
                 (name, situation, t + settings.suppress_seconds),
             )
-        ident = alert_id(name, settings.version, state.officer_id, finding.evidence)
+        # A finding about plain planned shifts alone names no event (the state keeps no id for
+        # them: memory); its window then tells one situation from the next in the alert id.
+        basis = finding.evidence or (f"window:{finding.window_start:.0f}-{finding.window_end:.0f}",)
+        ident = alert_id(name, settings.version, state.officer_id, basis)
         finding = self._explained(state, finding)
         if category == "welfare":
             out.alerts.append(

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 
 SHIFT = 1
 OVERTIME = 2
@@ -311,3 +312,18 @@ def merged_duties(roster: array[int], join_gap: int) -> list[tuple[int, int]]:
         else:
             blocks.append((start, end))
     return blocks
+
+
+def planned_only(evidence: Sequence[str]) -> dict[str, str]:
+    """What an explanation says when plain planned shifts alone are behind a finding: the
+    state keeps event ids only for the roster entries other than those (memory), so such a
+    finding names no event.
+
+    >>> planned_only(("rost-1",))
+    {}
+    >>> planned_only(())
+    {'roster_entries': 'plain planned shifts only, whose event ids the state does not keep'}
+    """
+    if evidence:
+        return {}
+    return {"roster_entries": "plain planned shifts only, whose event ids the state does not keep"}

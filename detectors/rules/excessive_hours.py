@@ -80,7 +80,11 @@ class ExcessiveHoursRule(OfficerRule):
                     evidence=evidence,
                     summary=summary,
                     score=tidy(score, 3),
-                    observed={"spell_hours": tidy(length, 2), "hours_7d": tidy(week, 2)},
+                    observed={
+                        "spell_hours": tidy(length, 2),
+                        "hours_7d": tidy(week, 2),
+                        **roster.planned_only(evidence),
+                    },
                     own_normal={},
                     peer_normal={},
                     threshold={

@@ -73,7 +73,7 @@ class InsufficientRestRule(OfficerRule):
                         f"{days.text(b_start * 60.0)}."
                     ),
                     score=tidy(self.min_rest / max(rest, 0.5), 2),
-                    observed={"rest_hours": tidy(rest, 2)},
+                    observed={"rest_hours": tidy(rest, 2), **roster.planned_only(evidence)},
                     own_normal={},
                     peer_normal={},
                     threshold={"min_rest_hours": self.min_rest},

@@ -135,19 +135,26 @@ def test_excessive_hours_quiet_on_a_night_the_spring_clock_change_only_makes_loo
     assert alert.explanation.observed["spell_hours"] == 13.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the state keeps no event id of plain planned shifts, so a finding "
-    "about them has no evidence and every such alert of an officer gets the same alert_id",
-)
-def test_welfare_alerts_about_plain_planned_shifts_name_their_evidence() -> None:
+def test_welfare_alerts_about_plain_planned_shifts_say_so_and_have_their_own_ids() -> None:
+    # The state keeps no event id of plain planned shifts (memory), so such an alert names no
+    # evidence: its explanation says why, and its window keeps its id apart from the next one.
     sc = Scenario(only=["excessive_hours", "insufficient_rest"])
     sc.shift("P1", "2026-03-10T06:00", "2026-03-10T20:00")
     sc.shift("P1", "2026-03-20T06:00", "2026-03-20T20:00")
     alerts = sc.run(until="2026-03-24T00:00")
-    assert len(alerts) == 2
-    assert all(a.evidence for a in alerts)
+    assert [a.detector for a in alerts] == ["excessive_hours", "excessive_hours"]
+    assert [list(a.evidence) for a in alerts] == [[], []]
+    assert all("roster_entries" in a.explanation.observed for a in alerts)
     assert alerts[0].alert_id != alerts[1].alert_id
+
+
+def test_an_alert_with_named_evidence_does_not_say_planned_shifts_only() -> None:
+    sc = Scenario(only=["excessive_hours"])
+    sc.shift("P1", "2026-03-10T06:00", "2026-03-10T17:00")
+    sc.overtime("P1", "2026-03-10T17:00", "2026-03-10T21:00", at="2026-03-10T22:00")
+    [alert] = sc.run(until="2026-03-14T00:00")
+    assert alert.evidence
+    assert "roster_entries" not in alert.explanation.observed
 
 
 def test_rest_days_cancelled_counts_a_night_worked_on_the_day_it_starts() -> None:
