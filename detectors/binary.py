@@ -68,6 +68,15 @@ class Writer:
         self._parts.append(_U16.pack(len(values)))
         self._parts.append(values.tobytes())
 
+    def raw(self, value: bytes) -> None:
+        """Bytes whose length the reader knows from what came before."""
+        self._parts.append(value)
+
+    def packed(self, values: bytes, itemsize: int) -> None:
+        """Values already packed as `numbers` would write them, `itemsize` bytes each."""
+        self._parts.append(_U16.pack(len(values) // itemsize))
+        self._parts.append(values)
+
     def getvalue(self) -> bytes:
         return b"".join(self._parts)
 
@@ -134,6 +143,13 @@ class Reader:
         values: array[float] = array(typecode)
         values.frombytes(self._take(count * values.itemsize))
         return values
+
+    def raw(self, size: int) -> bytes:
+        return bytes(self._take(size))
+
+    def packed(self, itemsize: int) -> bytes:
+        """What `Writer.packed` (or `numbers`) wrote, as the packed bytes."""
+        return bytes(self._take(self.u16() * itemsize))
 
     def done(self) -> None:
         if self._pos != len(self._data):

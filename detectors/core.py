@@ -84,6 +84,7 @@ from detectors.state import (
     D_SITES,
     D_WATCH,
     DAY_FEATURES,
+    FINGERPRINT_BYTES,
     N_DAY,
     RECORD_BITS,
     S_DR_MEAN,
@@ -296,17 +297,22 @@ class Core:
             out.state = state
         eid = event.event_id
         raw = eid.encode()
-        fp = crc32(raw) | (adler32(raw) & 0xFFFF) << 32  # = fingerprint(eid), inlined
+        # = fingerprint(eid).to_bytes(6, "little"), inlined
+        key = (crc32(raw) | (adler32(raw) & 0xFFFF) << 32).to_bytes(FINGERPRINT_BYTES, "little")
         fps = state.fingerprints
-        if fp in fps:
+        at = fps.find(key)
+        while at > 0 and at % FINGERPRINT_BYTES:  # only whole fingerprints count
+            at = fps.find(key, at + 1)
+        if at >= 0:
             out.duplicate = True
             out.time = event.event_time.timestamp()
         else:
-            if len(fps) < self.dedup:
-                fps.append(fp)
+            if len(fps) < self.dedup * FINGERPRINT_BYTES:
+                state.fingerprints = fps + key
             else:
-                pos = state.fp_pos % len(fps)
-                fps[pos] = fp
+                pos = state.fp_pos % (len(fps) // FINGERPRINT_BYTES)
+                at = pos * FINGERPRINT_BYTES
+                state.fingerprints = fps[:at] + key + fps[at + FINGERPRINT_BYTES :]
                 state.fp_pos = pos + 1
             t = out.time = event.event_time.timestamp()
             if t < state.horizon:
@@ -634,7 +640,7 @@ class Core:
         day, end = state.day, state.day_end
         active = counts[D_BADGE] + counts[D_ACCESS] > 0
         systems = state.day_systems
-        if systems and state.own[S_N] >= NEW_SYSTEM_AFTER_DAYS:
+        if systems and state.own_days() >= NEW_SYSTEM_AFTER_DAYS:
             counts[D_NEWSYS] = (systems & ~state.systems_seen).bit_count()
         if active and self.peer_enabled:
             group = self.reference.peer_group(state.officer_id, self.config.peer_group_by)
@@ -675,15 +681,16 @@ class Core:
         features["systems_mask"] = float(state.day_systems)
         features["weighted_lookups"] = self._weighted(counts)
         # The last 7 active days, today included.
-        features["searches_7d"] = float(counts[D_SEARCHES] + sum(state.rolling[0::2]))
-        features["nocase_searches_7d"] = float(counts[D_SEARCH_NOCASE] + sum(state.rolling[1::2]))
+        rolling = state.rolling_counts()
+        features["searches_7d"] = float(counts[D_SEARCHES] + sum(rolling[0::2]))
+        features["nocase_searches_7d"] = float(counts[D_SEARCH_NOCASE] + sum(rolling[1::2]))
         # 28 local days, today included: `28 * DAY` back from a midnight after a clock change
         # lands an hour off the local midnight.
         window_start = self.days.day_bounds(state.day - 27)[0] / 60.0
         features["overtime_28d"] = tidy(
             sum(c[3] for c in state.claims if window_start <= c[1] < state.day_end / 60.0), 2
         )
-        own = state.own
+        own = state.own_figures()
         own_stats = {
             "days": float(own[S_N]),
             "weighted_lookups_mean": tidy(own[S_LK_MEAN]),
@@ -722,7 +729,7 @@ class Core:
 
     def _learn_own(self, state: OfficerState) -> None:
         counts = state.day_counts
-        own = state.own
+        own = state.own_figures()
         alpha = self.own_alpha
         lookups = float(counts[D_LOOKUPS])
         weighted = self._weighted(counts)
@@ -745,12 +752,14 @@ class Core:
                 own[var_i] = (1 - alpha) * (own[var_i] + diff * incr)
             own[S_NC_MEAN] += alpha * (nocase_share - own[S_NC_MEAN])
         own[S_N] = min(own[S_N] + 1, 65535)
-        rolling = state.rolling
+        state.store_own(own)
+        rolling = state.rolling_counts()
         rolling.extend(
             (min(int(counts[D_SEARCHES]), 65535), min(int(counts[D_SEARCH_NOCASE]), 65535))
         )
         if len(rolling) > 12:  # the 6 previous active days; with today that makes 7
             del rolling[:2]
+        state.rolling_bytes = rolling.tobytes()
 
     def _prune(self, state: OfficerState, now: float, today: int) -> None:
         """Forget what is too old at `now`, the end of the local day `today` (its number,

@@ -26,10 +26,12 @@ True
 from __future__ import annotations
 
 import math
+import struct
 from array import array
+from collections.abc import Callable
 from datetime import UTC, datetime
 from sys import intern
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from msgspec.structs import astuple
@@ -92,6 +94,10 @@ S_NC_MEAN = 7  # daily share of look-ups without a case reference
 N_OWN = 8
 
 MAX_DAY_IDS = 8  # evidence ids kept per kind and day
+FINGERPRINT_BYTES: Final = 6
+NO_OWN: Final = bytes(4 * N_OWN)  # a new officer's running normal, shared by all of them
+_F32: Final = struct.Struct("<f")
+
 RECORD_BITS = 256  # distinct-records sketch (linear counting), plenty below ~800 records/day
 
 
@@ -142,13 +148,13 @@ class OfficerState:
         "last_badge",
         "occupancy",
         "officer_id",
-        "own",
+        "own_bytes",
         "pending",
         "rest_worked",
         "risk",
         "risk_above",
         "risk_time",
-        "rolling",
+        "rolling_bytes",
         "roster",
         "roster_ids",
         "sessions",
@@ -166,7 +172,8 @@ class OfficerState:
         # Reorder buffer: (event seconds, event_id, event), sorted, released by the watermark.
         self.buffer: list[tuple[float, str, Event]] = []
         # Fingerprints (48-bit) of the most recent event ids, a ring.
-        self.fingerprints: array[int] = array("Q")
+        # (48-bit, little-endian, 6 bytes each: one small bytes object rather than an array)
+        self.fingerprints = b""
         self.fp_pos = 0
         # The open local day (day == 0: none open).
         self.day = 0
@@ -185,8 +192,11 @@ class OfficerState:
         self.day_last = ""
         # Running normal of active days (see S_* above), and the searches and searches without
         # a case reference of the previous (up to 6) active days, oldest first.
-        self.own: array[float] = array("f", bytes(4 * N_OWN))
-        self.rolling: array[int] = array("H")
+        # Both packed (f32 and u16 values): they change once per active day and are read
+        # when a day closes or an alert is explained, and an array object would cost twice
+        # the memory of its values here. `own_figures()` and `rolling_counts()` decode them.
+        self.own_bytes = NO_OWN
+        self.rolling_bytes = b""
         # Roster expectation: (start_min, end_min, kind) triples, see detectors.roster.
         self.roster: array[int] = array("i")
         # Event ids of the roster changes behind intervals other than plain planned shifts
@@ -314,6 +324,28 @@ class OfficerState:
         mask = (1 << width) - 1
         return (self.activity >> (first - base)) & mask == mask
 
+    def own_figures(self) -> array[float]:
+        """The running normal of active days, indexed by the `S_*` constants (a copy: store
+        a changed one with `store_own`)."""
+        figures: array[float] = array("f")
+        figures.frombytes(self.own_bytes)
+        return figures
+
+    def store_own(self, figures: array[float]) -> None:
+        packed = figures.tobytes()
+        self.own_bytes = NO_OWN if packed == NO_OWN else packed
+
+    def own_days(self) -> int:
+        """Active days the running normal has learnt from (`own_figures()[S_N]`)."""
+        return int(_F32.unpack_from(self.own_bytes, 4 * S_N)[0])
+
+    def rolling_counts(self) -> array[int]:
+        """Searches and searches without a case reference of the previous (up to 6) active
+        days, oldest first, interleaved (a copy)."""
+        counts: array[int] = array("H")
+        counts.frombytes(self.rolling_bytes)
+        return counts
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, OfficerState):
             return NotImplemented
@@ -342,17 +374,15 @@ class OfficerState:
             | (64 if self.pending or self.suppress or self.claims else 0)
             | (128 if self.risk or self.contributions or self.risk_above else 0)
             | (256 if self.welfare_day or self.rest_worked or self.sick_spells else 0)
-            | (512 if self.own[S_N] or self.rolling or self.systems_seen else 0)
+            | (512 if self.own_days() or self.rolling_bytes or self.systems_seen else 0)
             # A later addition: bytes written before it lack the bit and decode as no history.
             | (1024 if self.alert_history else 0)
         )
         w.u16(flags)
         # Fingerprints: 6 bytes each is plenty for a handful of ids (collision ~ 1e-13).
-        w.u8(len(self.fingerprints))
+        w.u8(len(self.fingerprints) // FINGERPRINT_BYTES)
         w.u8(self.fp_pos)
-        for fp in self.fingerprints:
-            w.u32(fp & 0xFFFFFFFF)
-            w.u16(fp >> 32)
+        w.raw(self.fingerprints)
         if flags & 1:
             w.u16(len(self.buffer))
             for _, _, event in self.buffer:
@@ -436,8 +466,8 @@ class OfficerState:
             w.numbers(array("i", self.rest_worked))
             w.numbers(array("i", self.sick_spells))
         if flags & 512:
-            w.numbers(self.own)
-            w.numbers(self.rolling)
+            w.packed(self.own_bytes, 4)
+            w.packed(self.rolling_bytes, 2)
             w.u32(self.systems_seen)
         if flags & 1024:
             w.u16(len(self.alert_history))
@@ -454,13 +484,19 @@ class OfficerState:
         if version != STATE_VERSION:
             raise StateDecodeError(f"unknown state version {version}")
         s = cls(r.text())
+        # One string object per event id, as in a state the core built: the same id is often
+        # held twice (a claim and its roster entry; the day's last event and the last badge).
+        ids: dict[str, str] = {}
+
+        def ident() -> str:
+            text = r.text()
+            return ids.setdefault(text, text)
+
         s.horizon = r.f64()
         flags = r.u16()
         count = r.u8()
         s.fp_pos = r.u8()
-        for _ in range(count):
-            low = r.u32()
-            s.fingerprints.append(low | (r.u16() << 32))
+        s.fingerprints = r.raw(count * FINGERPRINT_BYTES)
         if flags & 1:
             for _ in range(r.u16()):
                 event = _decode_buffered(r.blob(), s.officer_id)
@@ -474,48 +510,49 @@ class OfficerState:
             if records:
                 s.day_records = bytearray(records)
             s.day_systems = r.u32()
-            s.day_last = r.text()
+            s.day_last = ident()
             count = r.u8()
             if count:
                 s.day_ids = {}
                 for _ in range(count):
                     key = r.text()
-                    s.day_ids[key] = [r.text() for _ in range(r.u8())]
+                    s.day_ids[key] = [ident() for _ in range(r.u8())]
         if flags & 4:
             s.roster = _read_roster(r)
-            s.roster_ids = tuple((r.i32(), r.i32(), r.u8(), r.text()) for _ in range(r.u8()))
+            s.roster_ids = tuple((r.i32(), r.i32(), r.u8(), ident()) for _ in range(r.u8()))
         if flags & 8:
             s.activity_base = r.i32()
             s.activity = int.from_bytes(r.blob(), "little")
         if flags & 16:
-            s.last_badge = _read_optional_position(r)
+            s.last_badge = _read_optional_position(r, ident)
             s.occupancy = tuple(
-                (intern(r.text()), intern(r.text()), r.f64(), r.text()) for _ in range(r.u8())
+                (intern(r.text()), intern(r.text()), r.f64(), ident()) for _ in range(r.u8())
             )
-            s.denied = tuple((r.f64(), r.text()) for _ in range(r.u8()))
+            s.denied = tuple((r.f64(), ident()) for _ in range(r.u8()))
         if flags & 32:
-            s.last_access = _read_optional_position(r)
+            s.last_access = _read_optional_position(r, ident)
             s.sessions = tuple(
-                (r.text(), intern(r.text()), r.f64(), r.f64(), r.text()) for _ in range(r.u8())
+                (r.text(), intern(r.text()), r.f64(), r.f64(), ident()) for _ in range(r.u8())
             )
         if flags & 64:
             s.pending = tuple(
                 (r.f64(), intern(r.text()), _tuple(orjson.loads(r.blob()))) for _ in range(r.u8())
             )
-            s.suppress = tuple((intern(r.text()), r.text(), r.f64()) for _ in range(r.u8()))
-            s.claims = tuple((r.text(), r.i32(), r.i32(), r.f32(), r.u8()) for _ in range(r.u8()))
+            s.suppress = tuple((intern(r.text()), ident(), r.f64()) for _ in range(r.u8()))
+            s.claims = tuple((ident(), r.i32(), r.i32(), r.f32(), r.u8()) for _ in range(r.u8()))
         if flags & 128:
             s.risk = r.f64()
             s.risk_time = r.f64()
             s.risk_above = r.u8() == 1
-            s.contributions = tuple((r.text(), r.f64(), r.f64()) for _ in range(r.u8()))
+            s.contributions = tuple((ident(), r.f64(), r.f64()) for _ in range(r.u8()))
         if flags & 256:
             s.welfare_day = r.i32()
             s.rest_worked = tuple(r.ints("i"))
             s.sick_spells = tuple(r.ints("i"))
         if flags & 512:
-            s.own = r.floats("f")
-            s.rolling = r.ints("H")
+            own = r.packed(4)
+            s.own_bytes = NO_OWN if own == NO_OWN else own
+            s.rolling_bytes = r.packed(2)
             s.systems_seen = r.u32()
         if flags & 1024:
             # Detector names are shared by every officer: one string object each.
@@ -665,8 +702,10 @@ def _optional_position(w: Writer, position: tuple[float, str, str, str] | None) 
     w.text(position[3])
 
 
-def _read_optional_position(r: Reader) -> tuple[float, str, str, str] | None:
+def _read_optional_position(
+    r: Reader, ident: Callable[[], str]
+) -> tuple[float, str, str, str] | None:
     if r.u8() == 0:
         return None
     # Site and zone names are shared by thousands of officers: one string object each.
-    return (r.f64(), intern(r.text()), intern(r.text()), r.text())
+    return (r.f64(), intern(r.text()), intern(r.text()), ident())

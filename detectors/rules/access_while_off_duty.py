@@ -112,11 +112,7 @@ class AccessWhileOffDutyRule(OfficerRule):
             score=float(count),
             observed={"events": count, "roster_status": roster.STATUS_NAMES[status]},
             # The officer's usual active day, how much system use a whole day holds.
-            own_normal=(
-                {"events_mean": tidy(state.own[S_EV_MEAN]), "days": float(state.own[S_N])}
-                if state.own[S_N]
-                else {}
-            ),
+            own_normal=_usual_day(state),
             peer_normal={},
             threshold={
                 "events_off_duty": self.min_events,
@@ -125,3 +121,10 @@ class AccessWhileOffDutyRule(OfficerRule):
             },
             situation=f"day:{day}",
         )
+
+
+def _usual_day(state: OfficerState) -> dict[str, float]:
+    if not state.own_days():
+        return {}
+    own = state.own_figures()
+    return {"events_mean": tidy(own[S_EV_MEAN]), "days": float(own[S_N])}

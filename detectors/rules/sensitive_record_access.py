@@ -76,16 +76,19 @@ class SensitiveRecordAccessRule(OfficerRule):
                 "case_ref": None,
             },
             # The officer's usual active day: look-ups, and the share without a case reference.
-            own_normal=(
-                {
-                    "weighted_lookups_mean": tidy(state.own[S_LK_MEAN]),
-                    "nocase_share_mean": tidy(state.own[S_NC_MEAN]),
-                    "days": float(state.own[S_N]),
-                }
-                if state.own[S_N]
-                else {}
-            ),
+            own_normal=_usual_lookups(state),
             peer_normal={},
             threshold={"watchlisted_lookups_without_case": 1},
             situation=str(event.record_ref),
         )
+
+
+def _usual_lookups(state: OfficerState) -> dict[str, float]:
+    if not state.own_days():
+        return {}
+    own = state.own_figures()
+    return {
+        "weighted_lookups_mean": tidy(own[S_LK_MEAN]),
+        "nocase_share_mean": tidy(own[S_NC_MEAN]),
+        "days": float(own[S_N]),
+    }

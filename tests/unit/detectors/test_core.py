@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from detectors.config import load_config
-from detectors.core import Core
+from detectors.core import Core, fingerprint
 from detectors.pipeline import Pipeline
-from detectors.state import D_LOOKUPS, OfficerState
+from detectors.state import D_LOOKUPS, FINGERPRINT_BYTES, OfficerState
 from detectors.testing import Scenario, at, fired
 from schemas.events import Event
 
@@ -140,3 +140,34 @@ def test_a_resumed_replay_continues_exactly() -> None:
     rest = [a.detector for e in events[1:] for a in resumed.feed(e)]
     rest += [a.detector for a in resumed.finish()]
     assert first + rest == whole == ["impossible_travel"]
+
+
+def test_only_a_whole_remembered_fingerprint_makes_a_duplicate() -> None:
+    # Fingerprints are 6 bytes each in one bytes object: the same 6 bytes straddling two of
+    # them (here at offset 3) must not count as the event seen before.
+    sc = Scenario(only=["impossible_travel"])
+    sc.badge("P1", "2026-03-10T08:00", site="S1")
+    [event] = sc.events()
+    key = fingerprint(event.event_id).to_bytes(FINGERPRINT_BYTES, "little")
+    core = Core(sc.config(), sc.reference())
+    state = OfficerState("P1")
+    state.fingerprints = b"\0" * 3 + key + b"\0" * 3
+    assert not core.process(state, event).duplicate
+    assert core.process(state, event).duplicate  # now remembered whole
+
+
+def test_the_ring_of_fingerprints_forgets_the_oldest_once_full() -> None:
+    sc = Scenario(only=["impossible_travel"])
+    for minute in range(10):
+        sc.badge("P1", f"2026-03-10T08:{minute:02d}", site="S1")
+    events = sc.events()
+    core = Core(sc.config(), sc.reference())
+    state = None
+    for event in events:
+        state = core.process(state, event).state
+    assert state is not None
+    remembered = core.config.dedup_memory
+    assert remembered < len(events)
+    assert len(state.fingerprints) == remembered * FINGERPRINT_BYTES
+    assert not core.process(state, events[0]).duplicate  # forgotten: 10 ids since
+    assert core.process(state, events[-1]).duplicate
