@@ -95,6 +95,7 @@ from detectors.state import (
     S_LK_VAR,
     S_N,
     S_NC_MEAN,
+    Claim,
     OfficerState,
     distinct_estimate,
 )
@@ -557,17 +558,17 @@ class Core:
             state.note_roster(start, end, rost.OVERTIME, e.event_id)
             hours = e.hours if e.hours is not None else (end - start) / 60.0
             flags = 1 if e.approver_id is not None else 0
-            _upsert_claim(state, (e.event_id, start, end, hours, flags))
+            _upsert_claim(state, Claim(e.event_id, start, end, hours, flags))
         elif change == "overtime_approved":
             if not rost.set_flag(r, start, end, rost.OVERTIME, rost.APPROVED):
                 rost.add(r, start, end, rost.OVERTIME | rost.APPROVED)
-            for claim in state.claims:
-                if claim[1] == start and claim[2] == end:
-                    _upsert_claim(state, (claim[0], start, end, claim[3], claim[4] | 1))
+            for claim in map(Claim.of, state.claims):
+                if claim.start == start and claim.end == end:
+                    _upsert_claim(state, claim._replace(flags=claim.flags | 1))
                     break
             else:
                 hours = e.hours if e.hours is not None else (end - start) / 60.0
-                _upsert_claim(state, (e.event_id, start, end, hours, 1))
+                _upsert_claim(state, Claim(e.event_id, start, end, hours, 1))
         elif change == "leave_booked":
             rost.add(r, start, end, rost.LEAVE)
             state.note_roster(start, end, rost.LEAVE, e.event_id)
@@ -687,8 +688,9 @@ class Core:
         # 28 local days, today included: `28 * DAY` back from a midnight after a clock change
         # lands an hour off the local midnight.
         window_start = self.days.day_bounds(state.day - 27)[0] / 60.0
+        claims = [Claim.of(c) for c in state.claims]
         features["overtime_28d"] = tidy(
-            sum(c[3] for c in state.claims if window_start <= c[1] < state.day_end / 60.0), 2
+            sum(c.hours for c in claims if window_start <= c.start < state.day_end / 60.0), 2
         )
         own = state.own_figures()
         own_stats = {
@@ -704,9 +706,11 @@ class Core:
         evidence = {k: tuple(v) for k, v in sorted((state.day_ids or {}).items())}
         if state.day_last:
             evidence["last"] = (state.day_last,)
-        claims = tuple(c[0] for c in state.claims if window_start <= c[1] < state.day_end / 60.0)
-        if claims:
-            evidence["overtime"] = claims[-MAX_EVIDENCE_IDS:]
+        claim_ids = tuple(
+            c.event_id for c in claims if window_start <= c.start < state.day_end / 60.0
+        )
+        if claim_ids:
+            evidence["overtime"] = claim_ids[-MAX_EVIDENCE_IDS:]
         last_hour = counts[D_LAST]
         return DayVector(
             officer_id=state.officer_id,
@@ -780,7 +784,7 @@ class Core:
             state.roster_ids = tuple(n for n in state.roster_ids if n[1] >= keep.get(n[2], cutoff))
         if state.claims:
             oldest = now_min - CLAIM_HISTORY_DAYS * 1440
-            state.claims = tuple(c for c in state.claims if c[2] >= oldest)
+            state.claims = tuple(c for c in state.claims if Claim.of(c).end >= oldest)
         if state.occupancy:
             state.occupancy = tuple(o for o in state.occupancy if now - o[2] < OCCUPANCY_EXPIRY)
         if state.sessions:
@@ -932,12 +936,14 @@ def _buffer_key(item: tuple[float, str, Event]) -> tuple[float, str]:
     return (item[0], item[1])
 
 
-def _upsert_claim(state: OfficerState, claim: tuple[str, int, int, float, int]) -> None:
+def _upsert_claim(state: OfficerState, claim: Claim) -> None:
     claims = list(state.claims)
-    for i, existing in enumerate(claims):
-        if existing[1] == claim[1] and existing[2] == claim[2]:
-            claims[i] = (existing[0], claim[1], claim[2], claim[3], existing[4] | claim[4])
+    for i, held in enumerate(claims):
+        existing = Claim.of(held)
+        if existing.start == claim.start and existing.end == claim.end:
+            merged = claim._replace(event_id=existing.event_id, flags=existing.flags | claim.flags)
+            claims[i] = merged.held()
             break
     else:
-        claims.append(claim)
+        claims.append(claim.held())
     state.claims = tuple(claims)

@@ -31,7 +31,7 @@ from array import array
 from collections.abc import Callable
 from datetime import UTC, datetime
 from sys import intern
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 from msgspec.structs import astuple
@@ -95,6 +95,7 @@ N_OWN = 8
 
 MAX_DAY_IDS = 8  # evidence ids kept per kind and day
 FINGERPRINT_BYTES: Final = 6
+CLAIM: Final = struct.Struct("<iifB")  # an overtime claim: start, end minute; hours (f32); flags
 NO_OWN: Final = bytes(4 * N_OWN)  # a new officer's running normal, shared by all of them
 _F32: Final = struct.Struct("<f")
 
@@ -119,6 +120,28 @@ def distinct_estimate(bits: bytearray | None) -> float:
 
 
 Payload = tuple[Any, ...]
+
+
+class Claim(NamedTuple):
+    """An overtime claim as `OfficerState.claims` holds it, unpacked.
+
+    >>> held = Claim("rost-1", 600, 840, 4.0, 1).held()
+    >>> held[0], len(held[1]), Claim.of(held)
+    ('rost-1', 13, Claim(event_id='rost-1', start=600, end=840, hours=4.0, flags=1))
+    """
+
+    event_id: str
+    start: int  # minutes since the epoch
+    end: int
+    hours: float  # as f32, as stored
+    flags: int  # 1: approved
+
+    @classmethod
+    def of(cls, held: tuple[str, bytes]) -> Claim:
+        return cls(held[0], *CLAIM.unpack(held[1]))
+
+    def held(self) -> tuple[str, bytes]:
+        return (self.event_id, CLAIM.pack(self.start, self.end, self.hours, self.flags))
 
 
 class OfficerState:
@@ -204,8 +227,10 @@ class OfficerState:
         # Small collections are tuples, rebuilt on change: an empty tuple is shared, an empty
         # list costs 56 bytes, and most officers have none of these most of the time.
         self.roster_ids: tuple[tuple[int, int, int, str], ...] = ()
-        # Overtime claims: (event_id, start_min, end_min, hours, flags), last 35 days.
-        self.claims: tuple[tuple[str, int, int, float, int], ...] = ()
+        # Overtime claims of the last 35 days: (event_id, packed), the packed part being the
+        # claim's start and end minute, hours and flags (`CLAIM`, see `Claim`): four number
+        # objects and a longer tuple cost twice its bytes.
+        self.claims: tuple[tuple[str, bytes], ...] = ()
         # Quarter-hours with any badge or system activity: bit i = slot `activity_base + i`.
         self.activity = 0
         self.activity_base = 0
@@ -446,12 +471,9 @@ class OfficerState:
                 w.text(situation)
                 w.f64(until)
             w.u8(len(self.claims))
-            for ident, start, end, hours, claim_flags in self.claims:
+            for ident, packed in self.claims:
                 w.text(ident)
-                w.i32(start)
-                w.i32(end)
-                w.f32(hours)
-                w.u8(claim_flags)
+                w.raw(packed)
         if flags & 128:
             w.f64(self.risk)
             w.f64(self.risk_time)
@@ -539,7 +561,7 @@ class OfficerState:
                 (r.f64(), intern(r.text()), _tuple(orjson.loads(r.blob()))) for _ in range(r.u8())
             )
             s.suppress = tuple((intern(r.text()), ident(), r.f64()) for _ in range(r.u8()))
-            s.claims = tuple((ident(), r.i32(), r.i32(), r.f32(), r.u8()) for _ in range(r.u8()))
+            s.claims = tuple((ident(), r.raw(CLAIM.size)) for _ in range(r.u8()))
         if flags & 128:
             s.risk = r.f64()
             s.risk_time = r.f64()

@@ -54,7 +54,7 @@ class OvertimeWithoutPresenceRule(OfficerRule):
 
     def on_due(self, state: OfficerState, payload: Payload, t: float) -> Finding | None:
         start, end, hours, event_id = payload
-        if not any(c[0] == event_id for c in state.claims):
+        if not any(held[0] == event_id for held in state.claims):
             return None  # the claim is no longer held (withdrawn or forgotten): nothing to say
         present = state.active_between(start + self.lead_in, end + self.run_out)
         if present is None or present:
