@@ -234,7 +234,7 @@ BENCHES = [
         [],
         ["--officers", "300", "--days", "7"],
         core_rows,
-        note="2,000 officers x 14 days, states cloned to 45,000",
+        note="2,000 officers x 60 days, states cloned to 45,000",
         quick_note="300 officers x 7 days, states cloned to 45,000",
     ),
     Bench(
