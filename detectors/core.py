@@ -575,9 +575,9 @@ class Core:
         elif change == "leave_cancelled":
             rost.remove_overlapping(r, start, end, frozenset({rost.LEAVE}))
             state.roster_ids = tuple(
-                n
-                for n in state.roster_ids
-                if not (n[2] == rost.LEAVE and n[0] < end and n[1] > start)
+                n.held()
+                for n in state.roster_notes()
+                if not (n.kind == rost.LEAVE and n.start < end and n.end > start)
             )
         elif change == "sickness_started":
             rost.add(r, start, end, rost.SICK)
@@ -781,7 +781,11 @@ class Core:
                 rost.REST_WORKED: now_min - REST_WORKED_EVIDENCE_DAYS * 1440,
                 rost.SICK: now_min - SICKNESS_HISTORY_DAYS * 1440,
             }
-            state.roster_ids = tuple(n for n in state.roster_ids if n[1] >= keep.get(n[2], cutoff))
+            state.roster_ids = tuple(
+                held
+                for held, n in zip(state.roster_ids, state.roster_notes(), strict=True)
+                if n.end >= keep.get(n.kind, cutoff)
+            )
         if state.claims:
             oldest = now_min - CLAIM_HISTORY_DAYS * 1440
             state.claims = tuple(c for c in state.claims if Claim.of(c).end >= oldest)

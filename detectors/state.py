@@ -95,6 +95,7 @@ N_OWN = 8
 
 MAX_DAY_IDS = 8  # evidence ids kept per kind and day
 FINGERPRINT_BYTES: Final = 6
+NOTE: Final = struct.Struct("<iiB")  # a roster note: start, end minute; kind
 CLAIM: Final = struct.Struct("<iifB")  # an overtime claim: start, end minute; hours (f32); flags
 NO_OWN: Final = bytes(4 * N_OWN)  # a new officer's running normal, shared by all of them
 _F32: Final = struct.Struct("<f")
@@ -120,6 +121,28 @@ def distinct_estimate(bits: bytearray | None) -> float:
 
 
 Payload = tuple[Any, ...]
+
+
+class RosterNote(NamedTuple):
+    """A roster change kept for its event id (`OfficerState.roster_ids`), unpacked.
+
+    >>> held = RosterNote(600, 840, 6, "rost-2").held()
+    >>> held[0], len(held[1]), RosterNote.of(held).kind
+    ('rost-2', 9, 6)
+    """
+
+    start: int  # minutes since the epoch
+    end: int
+    kind: int  # detectors.roster's kind codes
+    event_id: str
+
+    @classmethod
+    def of(cls, held: tuple[str, bytes]) -> RosterNote:
+        start, end, kind = NOTE.unpack(held[1])
+        return cls(start, end, kind, held[0])
+
+    def held(self) -> tuple[str, bytes]:
+        return (self.event_id, NOTE.pack(self.start, self.end, self.kind))
 
 
 class Claim(NamedTuple):
@@ -226,7 +249,7 @@ class OfficerState:
         # (overtime, rest days worked, changed duties, leave, sickness): (start, end, kind, id).
         # Small collections are tuples, rebuilt on change: an empty tuple is shared, an empty
         # list costs 56 bytes, and most officers have none of these most of the time.
-        self.roster_ids: tuple[tuple[int, int, int, str], ...] = ()
+        self.roster_ids: tuple[tuple[str, bytes], ...] = ()  # (event_id, packed: RosterNote)
         # Overtime claims of the last 35 days: (event_id, packed), the packed part being the
         # claim's start and end minute, hours and flags (`CLAIM`, see `Claim`): four number
         # objects and a longer tuple cost twice its bytes.
@@ -319,10 +342,18 @@ class OfficerState:
 
     def roster_evidence(self, start: int, end: int, kinds: frozenset[int]) -> list[str]:
         """Ids of the roster changes behind intervals of `kinds` overlapping [start, end)."""
-        return [i for s, e, k, i in self.roster_ids if k in kinds and s < end and e > start]
+        return [
+            n.event_id
+            for n in self.roster_notes()
+            if n.kind in kinds and n.start < end and n.end > start
+        ]
+
+    def roster_notes(self) -> list[RosterNote]:
+        """`roster_ids` unpacked, oldest first."""
+        return [RosterNote.of(held) for held in self.roster_ids]
 
     def note_roster(self, start: int, end: int, kind: int, event_id: str) -> None:
-        self.roster_ids = (*self.roster_ids[-15:], (start, end, kind, event_id))
+        self.roster_ids = (*self.roster_ids[-15:], RosterNote(start, end, kind, event_id).held())
 
     def keep_id(self, key: str, event_id: str) -> None:
         """Keep `event_id` as evidence of kind `key` for today (at most 8 of a kind)."""
@@ -430,10 +461,8 @@ class OfficerState:
         if flags & 4:
             _roster(w, self.roster)
             w.u8(len(self.roster_ids))
-            for start, end, kind, ident in self.roster_ids:
-                w.i32(start)
-                w.i32(end)
-                w.u8(kind)
+            for ident, packed in self.roster_ids:
+                w.raw(packed)
                 w.text(ident)
         if flags & 8:
             w.i32(self.activity_base)
@@ -541,7 +570,7 @@ class OfficerState:
                     s.day_ids[key] = [ident() for _ in range(r.u8())]
         if flags & 4:
             s.roster = _read_roster(r)
-            s.roster_ids = tuple((r.i32(), r.i32(), r.u8(), ident()) for _ in range(r.u8()))
+            s.roster_ids = tuple(_read_note(r, ident) for _ in range(r.u8()))
         if flags & 8:
             s.activity_base = r.i32()
             s.activity = int.from_bytes(r.blob(), "little")
@@ -722,6 +751,11 @@ def _optional_position(w: Writer, position: tuple[float, str, str, str] | None) 
     w.text(position[1])
     w.text(position[2])
     w.text(position[3])
+
+
+def _read_note(r: Reader, ident: Callable[[], str]) -> tuple[str, bytes]:
+    packed = r.raw(NOTE.size)
+    return (ident(), packed)
 
 
 def _read_optional_position(

@@ -47,9 +47,9 @@ class RestDaysCancelledRule(OfficerRule):
         first_start, _ = days.day_bounds(worked[0])
         _, last_end = days.day_bounds(worked[-1])
         evidence = [
-            n[3]
-            for n in state.roster_ids
-            if n[2] == roster.REST_WORKED and first_start <= n[0] * 60.0 < last_end
+            n.event_id
+            for n in state.roster_notes()
+            if n.kind == roster.REST_WORKED and first_start <= n.start * 60.0 < last_end
         ]
         return Finding(
             detector=self.name,

@@ -74,7 +74,11 @@ class SicknessPatternRule(OfficerRule):
         if factor <= self.threshold:
             return None
         start, _ = days.day_bounds(min(a for a, _ in spells if a > today - WINDOW_DAYS))
-        earlier = [n[3] for n in state.roster_ids if n[2] == roster.SICK and n[0] * 60.0 >= start]
+        earlier = [
+            n.event_id
+            for n in state.roster_notes()
+            if n.kind == roster.SICK and n.start * 60.0 >= start
+        ]
         return Finding(
             detector=self.name,
             officer_id=state.officer_id,

@@ -8,7 +8,16 @@ from prometheus_client.core import Metric
 from streams.service.metrics import WorkerMetrics
 
 # Labels whose values come from closed sets; anything else could carry an id or free text.
-CLOSED_LABELS = {"source", "type", "outcome", "reason", "detector", "category", "severity"}
+CLOSED_LABELS = {
+    "source",
+    "type",
+    "outcome",
+    "reason",
+    "detector",
+    "category",
+    "severity",
+    "generation",  # of the garbage collector: 0, 1 or 2
+}
 SCRAPE_TIME_LABELS = {"topic", "partition", "version"}
 
 
