@@ -180,7 +180,6 @@ def state_size(samples: list[bytes], scale: int) -> tuple[dict[str, Any], list[O
 
 def gc_pauses(states: list[OfficerState], core: Core, events: list[Event]) -> dict[str, Any]:
     """Run the core over the big population and time every collection."""
-    pauses: list[float] = []
     by_generation: dict[int, list[float]] = {0: [], 1: [], 2: []}
     started: list[float] = []
 
@@ -188,9 +187,7 @@ def gc_pauses(states: list[OfficerState], core: Core, events: list[Event]) -> di
         if phase == "start":
             started.append(time.perf_counter())
         elif started:
-            pause = time.perf_counter() - started.pop()
-            pauses.append(pause)
-            by_generation[info["generation"]].append(pause)
+            by_generation[info["generation"]].append(time.perf_counter() - started.pop())
 
     live = {s.officer_id: s for s in states}
     gc.collect()
@@ -209,6 +206,7 @@ def gc_pauses(states: list[OfficerState], core: Core, events: list[Event]) -> di
                 drive_core(core, renamed, live)
     finally:
         gc.callbacks.remove(callback)
+    pauses = [pause for generation in by_generation.values() for pause in generation]
     return {
         "collections": len(pauses),
         "collections_by_generation": {str(g): len(p) for g, p in by_generation.items()},

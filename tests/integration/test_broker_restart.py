@@ -222,8 +222,8 @@ def test_the_worker_recovers_from_a_broker_restart_without_being_restarted(
 
 def _peer_stage_id(alert: bytes) -> bytes:
     """The alert itself, or only its id when a peer-stage detector raised it."""
-    detector = orjson.loads(alert)["detector"]
-    return orjson.loads(alert)["alert_id"].encode() if PEER_STAGE.get(detector) else alert
+    fields = orjson.loads(alert)
+    return fields["alert_id"].encode() if PEER_STAGE.get(fields["detector"]) else alert
 
 
 PEER_STAGE = {name: cls.stage == "peer" for name, cls in REGISTRY.items()}
