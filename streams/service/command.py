@@ -23,6 +23,7 @@ from streams.cli_support import (
 from streams.collector import fewer_collections
 from streams.service.settings import (
     DEFAULT_COMMIT_INTERVAL_S,
+    DEFAULT_IDLE_AFTER_S,
     DEFAULT_PARTITIONS,
     ServiceSettings,
     SettingsError,
@@ -123,6 +124,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     add_option(
         parser,
+        "--idle-after",
+        env="WATCHFLOOR_IDLE_AFTER",
+        type=float,
+        default=DEFAULT_IDLE_AFTER_S,
+        help="seconds an input partition must be quiet before it stops holding back event "
+        "time (0-3600)",
+    )
+    add_option(
+        parser,
         "--config",
         env="WATCHFLOOR_CONFIG",
         help="detector configuration TOML (defaults built in)",
@@ -144,6 +154,7 @@ def settings_from(args: argparse.Namespace, bootstrap: str) -> ServiceSettings:
             web_bind=getattr(args, "web_bind", "127.0.0.1"),
             session_timeout_s=getattr(args, "session_timeout", 30.0),
             commit_interval_s=getattr(args, "commit_interval", DEFAULT_COMMIT_INTERVAL_S),
+            idle_after_s=getattr(args, "idle_after", DEFAULT_IDLE_AFTER_S),
             log_level=(args.log_level or "INFO").upper(),
             security=kafka_security_from(args),
             pseudonyms=pseudonymiser_from(args),

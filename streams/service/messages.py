@@ -121,6 +121,27 @@ def decode_events(data: bytes) -> tuple[list[bytes], float, bool]:
 
 
 SOURCE_HEADER = "wf-source"
+# When a source clock's statement was made (wall time, epoch seconds): of two statements about
+# an input partition's idleness, the later made wins, whatever order they arrive in.
+AS_OF_HEADER = "wf-as-of"
+_AS_OF = struct.Struct("<d")
+
+
+def encode_as_of(t: float) -> bytes:
+    return _AS_OF.pack(t)
+
+
+def as_of(headers: Sequence[tuple[str, bytes]] | None) -> float | None:
+    """When the clock a by-officer message carries was stated; None for messages without it
+    (written before the header existed), whose statements always apply.
+
+    >>> as_of([(AS_OF_HEADER, encode_as_of(12.5))]), as_of([])
+    (12.5, None)
+    """
+    for name, value in headers or ():
+        if name == AS_OF_HEADER:
+            return float(_AS_OF.unpack(bytes(value))[0])
+    return None
 
 
 def source_of(headers: Sequence[tuple[str, bytes]] | None) -> str | None:

@@ -26,8 +26,6 @@ class PendingBatch:
     # The last Faust event taken from the input partition: the batch is sent as if from it,
     # so it joins that partition's transaction.
     event: Any
-    # Whether the input partition was read to its end with the last event.
-    idle: bool = False
     targets: dict[int, list[bytes]] = field(default_factory=dict)
     count: int = 0
     size: int = 0
@@ -37,13 +35,13 @@ class Outbox:
     """Pending batches by input partition.
 
     >>> outbox = Outbox(max_events=2, max_bytes=1000)
-    >>> outbox.add(("badge", 0), "e1", 3, b"{}", idle=False)
+    >>> outbox.add(("badge", 0), "e1", 3, b"{}")
     False
-    >>> outbox.add(("badge", 0), "e2", 1, b"{}", idle=True)  # full
+    >>> outbox.add(("badge", 0), "e2", 1, b"{}")  # full
     True
     >>> batch = outbox.take(("badge", 0))
-    >>> batch.event, batch.idle, batch.targets
-    ('e2', True, {3: [b'{}'], 1: [b'{}']})
+    >>> batch.event, batch.targets
+    ('e2', {3: [b'{}'], 1: [b'{}']})
     >>> outbox.take(("badge", 0)) is None
     True
     """
@@ -53,13 +51,12 @@ class Outbox:
         self.max_bytes = max_bytes
         self._batches: dict[Source, PendingBatch] = {}
 
-    def add(self, source: Source, event: Any, target: int, raw: bytes, idle: bool) -> bool:
+    def add(self, source: Source, event: Any, target: int, raw: bytes) -> bool:
         """Add one decoded event; True when the source's batch should go out now."""
         batch = self._batches.get(source)
         if batch is None:
             batch = self._batches[source] = PendingBatch(event)
         batch.event = event
-        batch.idle = idle
         batch.targets.setdefault(target, []).append(raw)
         batch.count += 1
         batch.size += len(raw)

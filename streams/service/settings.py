@@ -22,6 +22,11 @@ DEFAULT_PARTITIONS = 8
 # fifth of the throughput on a backlog, so a worker catching up commits at most this often:
 DEFAULT_COMMIT_INTERVAL_S = 0.02
 CATCHING_UP_COMMIT_INTERVAL_S = 0.1
+# An input partition read to its end stops holding the watermark back after this long with
+# nothing new, confirmed by the broker every second (streams.service.input_idleness): long
+# enough for producers that lost the broker to deliver what they kept (Kafka clients retry a
+# lost connection within a second or so), short beside the allowed lateness of five minutes.
+DEFAULT_IDLE_AFTER_S = 10.0
 
 
 class SettingsError(ValueError):
@@ -60,6 +65,8 @@ class ServiceSettings:
     # while catching up on a backlog the worker commits every CATCHING_UP_COMMIT_INTERVAL_S
     # at most.
     commit_interval_s: float = DEFAULT_COMMIT_INTERVAL_S
+    # Quiet needed before an input partition counts as idle (see DEFAULT_IDLE_AFTER_S).
+    idle_after_s: float = DEFAULT_IDLE_AFTER_S
     # A table's RocksDB block cache is per partition database; Faust's default of 2 GiB each
     # would claim far more memory than the whole state needs.
     rocksdb_block_cache_bytes: int = 8 * 1024 * 1024
@@ -93,6 +100,10 @@ class ServiceSettings:
         if not 0.01 <= self.commit_interval_s <= 60.0:
             raise SettingsError(
                 f"commit interval must be within 0.01..60 seconds, got {self.commit_interval_s:g}"
+            )
+        if not 0.0 <= self.idle_after_s <= 3600.0:
+            raise SettingsError(
+                f"idle-after must be within 0..3600 seconds, got {self.idle_after_s:g}"
             )
         if self.store not in ("rocksdb", "memory"):
             raise SettingsError(f"store must be rocksdb or memory, got {self.store!r}")

@@ -47,6 +47,7 @@ from streams.service.exactly_once import (
     SourcePartitionTransactions,
     processing,
 )
+from streams.service.input_idleness import InputIdleness
 from streams.service.metrics import WorkerMetrics
 from streams.service.outbox import Outbox, Source
 from streams.service.partition_clock import PartitionClock
@@ -85,9 +86,13 @@ OFFICER_PARTITIONS_KEPT = 200_000
 # on whole hours, so no day close waits longer than needed.
 ADVANCED_GRANULARITY_SECONDS = 3600.0
 
-# How often input partitions that are read to their end and committed say so, so that the
-# event-time watermark is not held back by a partition with nothing more to send.
+# How often the broker is asked which input partitions are read to their end and committed;
+# those quiet long enough (`ServiceSettings.idle_after_s`) are then said to be idle, so that
+# the event-time watermark is not held back by a partition with nothing more to send.
 IDLE_HEARTBEAT_SECONDS = 1.0
+# Checks missed for this long (the broker unreachable, or the worker too busy to ask) and no
+# partition counts as idle until it is confirmed quiet again (`InputIdleness`).
+IDLE_CHECKS_STALE_SECONDS = 3.0
 
 # How often the worker looks for fetched records that never reached their agent
 # (`exactly_once.LockedConsumer.rewind_stalled`).
@@ -225,6 +230,9 @@ class WatchfloorWorker:
         # The newest event time each input partition has passed on.
         self._ingest_clock: dict[Source, float] = {}
         self._outbox = Outbox(BATCH_EVENTS, BATCH_BYTES)
+        self._idleness: InputIdleness[tuple[str, int]] = InputIdleness(
+            settings.idle_after_s, IDLE_CHECKS_STALE_SECONDS
+        )
         # Officer id -> by-officer partition: kafka-python's murmur2 is pure Python, a few
         # microseconds an id, paid once per officer rather than once per event.
         self._officer_partitions: dict[str, int] = {}
@@ -318,6 +326,9 @@ class WatchfloorWorker:
         # watermark kept from before would run ahead of the events sent again.
         self._ingest_clock.clear()
         self._outbox.clear()
+        # Partitions newly assigned are quiet only once confirmed so; and the next batch tells
+        # the officer stage that none is idle meanwhile.
+        self._idleness.restart()
         self.app.direct.discard()
 
     # ------------------------------------------------------------------ ingest
@@ -346,13 +357,12 @@ class WatchfloorWorker:
         # Records at or below the last one processed from the partition were processed before
         # (a batch that begins below the committed offset, after a restart).
         done = cast(LockedConsumer, self.app.consumer).processed.get(tp, -1)
-        highwater = self.app.consumer.highwater(tp)
         for record in records:
             if record.offset <= done:
                 continue
             consumed.inc()
             try:
-                await self._ingest_record(event, record, highwater)
+                await self._ingest_record(event, record)
             except Exception as error:
                 # As in the officer stage: a bug parks the record it failed on, with the
                 # reason, and the stream goes on (bad input is a DecodeError, not this).
@@ -367,7 +377,7 @@ class WatchfloorWorker:
                     f"internal error in the ingest stage: {error!r}",
                 )
 
-    async def _ingest_record(self, event: Any, record: Record, highwater: int | None) -> None:
+    async def _ingest_record(self, event: Any, record: Record) -> None:
         message = event.message
         raw: bytes = record.value if record.value is not None else b""
         try:
@@ -390,14 +400,12 @@ class WatchfloorWorker:
         self._newest_event_time = max(self._newest_event_time, event_time)
         source = (message.topic, message.partition)
         self._ingest_clock[source] = max(self._ingest_clock.get(source, -math.inf), event_time)
-        # Read to its end: it has nothing older to send, so it must not hold the others back.
-        idle = highwater is not None and record.offset + 1 >= highwater
         target = self._officer_partitions.get(decoded.officer_id)
         if target is None:
             target = partition_of(decoded.officer_id.encode(), self.partitions)
             if len(self._officer_partitions) < OFFICER_PARTITIONS_KEPT:
                 self._officer_partitions[decoded.officer_id] = target
-        if self._outbox.add(source, event, target, raw, idle):
+        if self._outbox.add(source, event, target, raw):
             await self._send_batch(source)
 
     async def _send_pending_batches(self) -> None:
@@ -410,28 +418,59 @@ class WatchfloorWorker:
         if batch is None:
             return
         name = f"{source[0]}/{source[1]}".encode()
-        headers = [(wire.KIND_HEADER, wire.EVENTS), (wire.SOURCE_HEADER, name)]
+        stated = wire.encode_as_of(time.time())
+        headers = [
+            (wire.KIND_HEADER, wire.EVENTS),
+            (wire.SOURCE_HEADER, name),
+            (wire.AS_OF_HEADER, stated),
+        ]
         newest = self._ingest_clock[source]
         with current(batch.event):  # in the transaction of the input partition's offsets
+            if self._idleness.take_unidle(time.monotonic()):
+                await self._unidle_inputs(stated)
             for target in range(self.partitions):
                 await self._send(
                     self._by_officer_name,
                     None,
-                    wire.encode_events(batch.targets.get(target, []), newest, batch.idle),
+                    # Never idle: a batch is read to its end only for the moment, and only
+                    # confirmed quiet makes a partition idle (`_idle_heartbeat`). The flag
+                    # stays in the format for batches written before that.
+                    wire.encode_events(batch.targets.get(target, []), newest, False),
                     target,
                     headers,
                 )
 
+    async def _unidle_inputs(self, stated: bytes) -> None:
+        """Tell every by-officer partition that no input partition of this worker is idle.
+
+        Sent before the first batch after the idle checks stopped (an outage) or the
+        partitions were assigned, in its transaction: a partition idle before an outage may
+        have events waiting in producers that lost the broker, and without this the others'
+        backlogs, delivered first, would move the watermark past them.
+        """
+        inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
+        owned = sorted(tp for tp in self.app.consumer.assignment() if tp.topic in inputs)
+        busy = wire.encode_source_clock(-math.inf, False)
+        for tp in owned:
+            headers = [
+                (wire.KIND_HEADER, wire.WATERMARK),
+                (wire.SOURCE_HEADER, f"{tp.topic}/{tp.partition}".encode()),
+                (wire.AS_OF_HEADER, stated),
+            ]
+            for target in range(self.partitions):
+                await self._send(self._by_officer_name, None, busy, target, headers)
+
     async def _idle_heartbeat(self) -> None:
-        """Mark every owned input partition that is read to its end and committed as idle.
+        """Mark every owned input partition idle that has been read to its end and committed,
+        with nothing new, for `idle_after_s` (`InputIdleness`).
 
         Sent outside any transaction on purpose: it states a fact about committed input (its
         end), so it can never run ahead of events still waiting for a commit, and a repeat
-        changes nothing.
+        changes nothing. Each marker says when the check was made: one delivered late (its
+        producer lost the broker) does not override a later batch or unidling.
         """
         consumer = cast(LockedConsumer, self.app.consumer)
         inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
-        idle: list[tuple[str, int]] = []
         # Faust keeps the last committed and read offsets per partition only on the concrete
         # class.
         committed_offsets = getattr(consumer, "_committed_offset", {})
@@ -439,6 +478,7 @@ class WatchfloorWorker:
         owned = [tp for tp in consumer.assignment() if tp.topic in inputs]
         if not owned:
             return
+        started, stated = time.monotonic(), time.time()
         try:
             # Asked of the broker each time: the end the consumer last saw in a fetch can be
             # behind what was published since, and a partition wrongly marked idle lets the
@@ -446,7 +486,9 @@ class WatchfloorWorker:
             ends = await consumer.highwaters(*owned)
         except KafkaError as error:
             log.warning("idle heartbeat skipped: partition ends not known (%r)", error)
+            self._idleness.restart()
             return
+        at_end: dict[tuple[str, int], int | None] = {}
         for tp in owned:
             if tp not in consumer.assignment():
                 continue  # revoked by a rebalance while the ends were asked for: not ours
@@ -469,8 +511,8 @@ class WatchfloorWorker:
                 and (committed or 0) >= highwater
                 and consumer.waiting(tp) is None
             )
-            if caught_up:
-                idle.append((tp.topic, tp.partition))
+            at_end[tp.topic, tp.partition] = committed if caught_up else None
+        idle = self._idleness.checked(started=started, finished=time.monotonic(), ends=at_end)
         if not idle:
             return
         if self._heartbeat_producer is None:
@@ -487,12 +529,14 @@ class WatchfloorWorker:
             newest = self._ingest_clock.get((source_topic, source_partition), -math.inf)
             marker = wire.encode_source_clock(newest, True)
             name = f"{source_topic}/{source_partition}".encode()
+            headers = [
+                (wire.KIND_HEADER, wire.WATERMARK),
+                (wire.SOURCE_HEADER, name),
+                (wire.AS_OF_HEADER, wire.encode_as_of(stated)),
+            ]
             for target in range(self.partitions):
                 await self._heartbeat_producer.send(
-                    topic,
-                    value=marker,
-                    partition=target,
-                    headers=[(wire.KIND_HEADER, wire.WATERMARK), (wire.SOURCE_HEADER, name)],
+                    topic, value=marker, partition=target, headers=headers
                 )
 
     async def _rewind_stalled(self) -> None:
@@ -548,6 +592,7 @@ class WatchfloorWorker:
         headers = _headers(message.headers)
         kind = wire.kind_of(headers)
         source = wire.source_of(headers)
+        stated = wire.as_of(headers)
         items: list[tuple[bytes, bytes]] = [(kind, event.value)]
         if kind == wire.EVENTS:
             try:
@@ -560,7 +605,7 @@ class WatchfloorWorker:
         for item_kind, value in items:
             began = time.perf_counter()
             try:
-                await self._officer_item(p, item_kind, source, value, message.key)
+                await self._officer_item(p, item_kind, source, stated, value, message.key)
             except Exception as error:
                 # One event of a batch is parked alone; anything else as the message received
                 # (a batch's clock is not an input of its own).
@@ -576,8 +621,14 @@ class WatchfloorWorker:
         log.exception("officer stage failed on a message; parked as a dead letter")
         await self._park(event, f"internal error in the officer stage: {error!r}", original)
 
-    async def _officer_item(
-        self, p: int, kind: bytes, source: str | None, value: bytes, key: bytes | None
+    async def _officer_item(  # noqa: PLR0917 - one item and where it came from
+        self,
+        p: int,
+        kind: bytes,
+        source: str | None,
+        stated: float | None,
+        value: bytes,
+        key: bytes | None,
     ) -> None:
         clock = self._clock(p)
         previous = clock.watermark, clock.peer_done
@@ -586,7 +637,7 @@ class WatchfloorWorker:
         if kind == wire.EVENT:
             decoded = decode_event(value)
             t = decoded.event_time.timestamp()
-            watermark = max(watermark, clock.source_seen(source, t, idle=False))
+            watermark = max(watermark, clock.source_seen(source, t, idle=False, as_of=stated))
             if math.isinf(peer_done):
                 peer_done = t  # the day barrier starts at the first day this partition sees
             officer = decoded.officer_id
@@ -605,7 +656,7 @@ class WatchfloorWorker:
             await self._settle(p, officer, outcome)
         elif kind == wire.WATERMARK:
             t, idle = wire.decode_source_clock(value)
-            watermark = max(watermark, clock.source_seen(source, t, idle=idle))
+            watermark = max(watermark, clock.source_seen(source, t, idle=idle, as_of=stated))
             if math.isinf(peer_done):
                 peer_done = t
         elif kind == wire.FINDINGS:

@@ -2,9 +2,10 @@
 
 Both tests run a real `watchfloor serve` worker against the session's broker and compare its
 committed alerts with the pure core's for the same events. The input is published before the
-worker starts: a partition the worker has read to its end counts as idle, and one that gets more
-events afterwards could see its watermark overtaken by the others; with the input all there, the
-only disorder is the one the test makes on purpose.
+worker starts: a partition the worker has read to its end counts as idle once it has stayed
+there for the worker's `--idle-after`, and one that gets more events afterwards could see its
+watermark overtaken by the others; with the input all there, the only disorder is the one the
+test makes on purpose.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ def _largest_message(event_bytes: int) -> int:
     """Fill one source's batch for a single partition until the outbox says it must go."""
     outbox = Outbox(BATCH_EVENTS, BATCH_BYTES)
     raw = b"x" * event_bytes
-    while not outbox.add(("access", 0), "event", 0, raw, idle=False):
+    while not outbox.add(("access", 0), "event", 0, raw):
         pass
     batch = outbox.take(("access", 0))
     assert batch is not None

@@ -93,7 +93,9 @@ def _heartbeats(
     since the assignment; with `undelivered`, its last records are still waiting; with
     `revoked_meanwhile`, a rebalance takes it away while the heartbeat asks for the ends (the
     consumer then refuses to give its position there, as aiokafka does)."""
-    worker = WatchfloorWorker(ServiceSettings(bootstrap="127.0.0.1:9092"), load_config())
+    # Idle as soon as found at its end: how long it must stay quiet is InputIdleness's part.
+    settings = ServiceSettings(bootstrap="127.0.0.1:9092", idle_after_s=0.0)
+    worker = WatchfloorWorker(settings, load_config())
     made = cast(LockedConsumer, worker.app.consumer)
     assigned = {BADGE}
 

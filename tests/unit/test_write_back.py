@@ -97,5 +97,5 @@ def test_a_partition_clock_survives_its_bytes_with_unknown_times() -> None:
     clock = PartitionClock.starting(["badge/0", "access/0"])
     assert PartitionClock.from_bytes(clock.to_bytes()) == clock
     clock.peer_partition_done(1, 50.0, partitions=2)
-    clock.source_seen(None, 10.0, idle=True)
+    clock.source_seen(None, 10.0, idle=True, as_of=5.0)
     assert PartitionClock.from_bytes(clock.to_bytes()) == clock
