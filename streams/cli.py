@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from streams.cli_support import CommandError, add_option, log_level
+from streams.cli_support import CommandError, add_option, log_level, refuse_bad_switches
 
 # Modules that provide `register(subparsers)`; each adds one command.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    refuse_bad_switches(parser, args)
     from streams.log_repeats import hold_back_repeats
 
     logging.basicConfig(

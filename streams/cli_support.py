@@ -147,6 +147,61 @@ def _switch(text: str) -> bool:
     )
 
 
+class _BadSwitch:
+    """An environment value for a switch that is neither true nor false, kept as the switch's
+    default so that only a command with that switch refuses it (`refuse_bad_switches`)."""
+
+    def __init__(self, variable: str, raw: str, expected: str) -> None:
+        self.variable, self.raw, self.expected = variable, raw, expected
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"{self.variable} was not checked before use")
+
+
+def add_switch(
+    parser: argparse._ActionsContainer,
+    flag: str,
+    *,
+    env: str,
+    help: str,
+    unset: bool | None = False,
+    negatable: bool = False,
+) -> None:
+    """An on/off flag with a `WATCHFLOOR_*` fallback taking 1/0, true/false, yes/no, on/off;
+    `unset` when neither is given. `--no-...` too when `negatable`.
+
+    >>> parser = argparse.ArgumentParser()
+    >>> os.environ["WATCHFLOOR_DOCTEST_SWITCH"] = "maybe"
+    >>> add_switch(parser, "--json", env="WATCHFLOOR_DOCTEST_SWITCH", help="print JSON")
+    >>> refuse_bad_switches(parser, parser.parse_args(["--json"]))  # the flag wins
+    >>> refuse_bad_switches(parser, parser.parse_args([]))
+    Traceback (most recent call last):
+    ...
+    SystemExit: 2
+    >>> del os.environ["WATCHFLOOR_DOCTEST_SWITCH"]
+    """
+    raw = os.environ.get(env, "")
+    default: bool | _BadSwitch | None = unset
+    if raw.strip():
+        try:
+            default = _switch(raw)
+        except argparse.ArgumentTypeError as error:
+            default = _BadSwitch(env, raw, str(error))
+    parser.add_argument(
+        flag,
+        action=argparse.BooleanOptionalAction if negatable else "store_true",
+        default=default,
+        help=f"{help} (env {env})",
+    )
+
+
+def refuse_bad_switches(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error (exit 2) for a switch left to a bad environment value (`add_switch`)."""
+    for value in vars(args).values():
+        if isinstance(value, _BadSwitch):
+            parser.error(f"environment variable {value.variable}={value.raw!r}: {value.expected}")
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
@@ -30,6 +29,7 @@ from streams.cli_support import (
     add_kafka_security_options,
     add_option,
     add_pseudonym_options,
+    add_switch,
     pseudonymiser_from,
     resolve_connection,
 )
@@ -42,18 +42,6 @@ INTERRUPTED = 130
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     _register_replay(subparsers)
     _register_evaluate(subparsers)
-
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-def _flag(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup, flag: str, *, env: str, help: str
-) -> None:
-    """A boolean switch whose environment fallback accepts 1/true/yes/on."""
-    default = os.environ.get(env, "").strip().lower() in _TRUE
-    parser.add_argument(flag, action="store_true", default=default, help=f"{help} (env {env})")
 
 
 def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -151,7 +139,7 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="FILE",
         help="write an HTML report here",
     )
-    _flag(
+    add_switch(
         parser, "--json", env="WATCHFLOOR_REPLAY_JSON", help="print the summary as JSON on stdout"
     )
     kafka = parser.add_argument_group(
@@ -164,7 +152,7 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         "lack the rosters entered earlier; start from the beginning of the history unless it "
         "has them.",
     )
-    _flag(
+    add_switch(
         kafka,
         "--to-kafka",
         env="WATCHFLOOR_REPLAY_TO_KAFKA",
@@ -200,12 +188,13 @@ def _register_replay(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="pace at N events a second (default: as fast as possible)",
     )
-    shown = os.environ.get("WATCHFLOOR_PROGRESS", "").strip().lower()
-    parser.add_argument(
+    add_switch(
+        parser,
         "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=True if shown in _TRUE else False if shown in _FALSE else None,
-        help="show the progress bar (env WATCHFLOOR_PROGRESS; default: when stderr is a terminal)",
+        env="WATCHFLOOR_PROGRESS",
+        unset=None,
+        negatable=True,
+        help="show the progress bar (default: when stderr is a terminal)",
     )
     add_pseudonym_options(parser)
     add_kafka_security_options(parser)
@@ -269,7 +258,7 @@ def _register_evaluate(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=24.0,
         help="how far outside a label's span an alert still matches it",
     )
-    _flag(parser, "--json", env="WATCHFLOOR_EVALUATE_JSON", help="print one JSON object")
+    add_switch(parser, "--json", env="WATCHFLOOR_EVALUATE_JSON", help="print one JSON object")
     parser.set_defaults(handler=run_evaluate, parser=parser)
 
 

@@ -15,7 +15,7 @@ from streams.cli_support import (
     CommandError,
     add_kafka_security_options,
     add_option,
-    env_default,
+    add_switch,
     resolve_connection,
 )
 from streams.simulator.engine import LOOKAHEAD, Settings, Simulation
@@ -28,10 +28,6 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _bool(text: str) -> bool:
-    return text.strip().lower() in ("1", "true", "yes", "on")
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -88,11 +84,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=None,
         help="output directory (required unless --to-kafka)",
     )
-    parser.add_argument(
+    add_switch(
+        parser,
         "--to-kafka",
-        action="store_true",
-        default=_bool(env_default("WATCHFLOOR_SIM_TO_KAFKA", "")),
-        help="publish live to the input topics instead (env WATCHFLOOR_SIM_TO_KAFKA=1)",
+        env="WATCHFLOOR_SIM_TO_KAFKA",
+        help="publish live to the input topics instead",
     )
     add_option(
         parser,

@@ -36,6 +36,32 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
             ["serve"],
             "WATCHFLOOR_STORE='disk': expected one of rocksdb, memory",
         ),
+        (
+            ("WATCHFLOOR_IDLE_AFTER", "soon"),
+            ["serve"],
+            "WATCHFLOOR_IDLE_AFTER='soon': expected a number",
+        ),
+        # Switches: a value that is neither true nor false was taken for false.
+        (
+            ("WATCHFLOOR_PROGRESS", "sometimes"),
+            ["replay", "x.jsonl", "--out", "-"],
+            "WATCHFLOOR_PROGRESS='sometimes': expected true or false",
+        ),
+        (
+            ("WATCHFLOOR_REPLAY_TO_KAFKA", "ye"),
+            ["replay", "x.jsonl"],
+            "WATCHFLOOR_REPLAY_TO_KAFKA='ye': expected true or false",
+        ),
+        (
+            ("WATCHFLOOR_SIM_TO_KAFKA", "2"),
+            ["simulate"],
+            "WATCHFLOOR_SIM_TO_KAFKA='2': expected true or false",
+        ),
+        (
+            ("WATCHFLOOR_EVALUATE_JSON", "json"),
+            ["evaluate", "--alerts", "a.jsonl", "--labels", "b.jsonl"],
+            "WATCHFLOOR_EVALUATE_JSON='json': expected true or false",
+        ),
     ],
 )
 def test_a_bad_environment_value_is_a_usage_error_naming_the_variable_and_what_it_takes(
@@ -57,6 +83,7 @@ def test_commands_without_the_option_are_unaffected(
 ) -> None:
     monkeypatch.setenv("WATCHFLOOR_WEB_PORT", "abc")
     monkeypatch.setenv("WATCHFLOOR_STORE", "disk")
+    monkeypatch.setenv("WATCHFLOOR_SIM_TO_KAFKA", "2")
     with pytest.raises(SystemExit) as raised:
         streams.cli.main(["replay", "--help"])
     assert raised.value.code == 0
