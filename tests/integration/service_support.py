@@ -65,10 +65,11 @@ class Deployment:
         *,
         extra_env: dict[str, str] | None = None,
         module: str = "streams.cli",
+        store: str = "memory",
     ) -> WorkerProcess:
         """A `watchfloor serve` worker; `module` runs another entry point that takes the same
-        arguments (a test's worker with a fault put in on purpose)."""
-        worker = WorkerProcess(self, name, extra_env or {}, module)
+        arguments (a test's worker with a fault put in on purpose); its tables in `store`."""
+        worker = WorkerProcess(self, name, extra_env or {}, module, store)
         # Listed before it starts, so that `stop_all` stops it even when it never gets ready.
         self.workers.append(worker)
         worker.start()
@@ -246,9 +247,11 @@ class WorkerProcess:
         name: str,
         extra_env: dict[str, str],
         module: str = "streams.cli",
+        store: str = "memory",
     ) -> None:
         self.deployment = deployment
         self.module = module
+        self.store = store
         self.name = name
         self.log_path = deployment.root / f"{name}.log"
         self.state_dir = deployment.root / f"{name}-state"
@@ -274,7 +277,7 @@ class WorkerProcess:
             "--partitions",
             str(d.partitions),
             "--store",
-            "memory",
+            self.store,
             "--state-dir",
             str(self.state_dir),
             "--web-port",
@@ -361,28 +364,47 @@ def rss_bytes(pid: int) -> int:
     raise AssertionError(f"no VmRSS for pid {pid}")
 
 
-class PeakRss:
-    """A process's peak RSS, sampled every `interval_s` on a thread until stopped."""
+class PeriodicSampler:
+    """Calls `sample` every `interval_s` on a thread until `stop` (or until `sample` returns
+    False). Subclasses set their own fields before calling this `__init__`, which starts it."""
 
-    def __init__(self, pid: int, interval_s: float = 0.5) -> None:
-        self.pid = pid
+    def __init__(self, interval_s: float) -> None:
         self.interval_s = interval_s
-        self.start = rss_bytes(pid)
-        self.peak = self.start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def sample(self) -> bool:
+        raise NotImplementedError
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            try:
-                self.peak = max(self.peak, rss_bytes(self.pid))
-            except (OSError, AssertionError):
-                return  # the process is gone; the test's liveness check says so
+            if not self.sample():
+                return
 
-    def stop(self) -> int:
+    def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=10)
+
+
+class PeakRss(PeriodicSampler):
+    """A process's peak RSS, sampled every `interval_s` on a thread until stopped."""
+
+    def __init__(self, pid: int, interval_s: float = 0.5) -> None:
+        self.pid = pid
+        self.start = rss_bytes(pid)
+        self.peak = self.start
+        super().__init__(interval_s)
+
+    def sample(self) -> bool:
+        try:
+            self.peak = max(self.peak, rss_bytes(self.pid))
+        except (OSError, AssertionError):
+            return False  # the process is gone; the test's liveness check says so
+        return True
+
+    def stop(self) -> int:  # type: ignore[override]
+        super().stop()
         return self.peak
 
 

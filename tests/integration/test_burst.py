@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from tests.integration.busy_week import force_alerts, force_reference, small_for
 from tests.integration.service_support import (
     Deployment,
     PeakRss,
+    PeriodicSampler,
     metric_series,
     processed_events,
 )
@@ -26,32 +26,25 @@ RSS_GROWTH_LIMIT_BYTES = 150 * 1024 * 1024
 CONSUMER_LAG = "watchfloor_consumer_lag_messages"
 
 
-class LagSampler:
+class LagSampler(PeriodicSampler):
     """The worker's consumer lag (summed over its input partitions), scraped every
     `interval_s` on a thread until stopped: the highest seen, and how many scrapes had it."""
 
     def __init__(self, web_port: int, interval_s: float = 0.2) -> None:
         self.web_port = web_port
-        self.interval_s = interval_s
         self.highest = 0.0
         self.scrapes_with_series = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        super().__init__(interval_s)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                series = metric_series(self.web_port, CONSUMER_LAG)
-            except OSError:
-                continue  # a slow scrape on a loaded machine: the next one counts
-            if series:
-                self.scrapes_with_series += 1
-                self.highest = max(self.highest, sum(series.values()))
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+    def sample(self) -> bool:
+        try:
+            series = metric_series(self.web_port, CONSUMER_LAG)
+        except OSError:
+            return True  # a slow scrape on a loaded machine: the next one counts
+        if series:
+            self.scrapes_with_series += 1
+            self.highest = max(self.highest, sum(series.values()))
+        return True
 
 
 def _drained(web_port: int) -> dict[str, float] | None:

@@ -8,12 +8,14 @@ test's own helpers use the broker's loopback PLAINTEXT listener to publish topic
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +27,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from kafka import KafkaAdminClient
+from rocksdict import AccessType, Options, Rdict
 
 from streams.cli import main
 from streams.connection import KafkaSecurity, Secret
 from streams.local_kafka import BrokerInfo, LocalKafka, LocalKafkaError, ScramUser
 from streams.pseudonym import Pseudonymiser
 from streams.service.messages import decode_events
+from streams.service.topology import (
+    ALERT_ENTITIES,
+    BY_OFFICER_ENTITY,
+    OFFICER_TABLES,
+    PEER_ENTITY,
+    PEER_TABLES,
+)
 from tests.integration.busy_week import CLOCK_OFFICER, write_history
 from tests.integration.conftest import DeploymentFactory
-from tests.integration.service_support import Deployment
+from tests.integration.service_support import Deployment, read_committed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRAM_USER = ScramUser("alice", "alice-scram-Secret-8d1f")
@@ -233,6 +244,7 @@ def test_worker_processes_events_through_sasl_ssl_and_reveal_restores_the_ids(
     scram = security_env(secure_broker)
     plain = security_env(secure_broker, mechanism="PLAIN")
     reference = write_history(tmp_path)
+    _long_officer_ids(tmp_path)
     common = ["--bootstrap", secure_broker.secure, "--topic-prefix", deployment.prefix]
 
     # History published over SASL_SSL with PLAIN, reference data first.
@@ -254,11 +266,12 @@ def test_worker_processes_events_through_sasl_ssl_and_reveal_restores_the_ids(
     )
     assert expected, "the scenario must raise alerts"
 
-    worker = deployment.start_worker(extra_env=scram)
+    # State on disk in RocksDB, as a deployment keeps it by default.
+    worker = deployment.start_worker(extra_env=scram, store="rocksdb")
     live = sorted(deployment.read_alerts(expected=len(expected), deadline_s=240.0))
     assert live == expected, worker.log_tail()
     # Officer ids in alerts, state and internal topics are pseudonyms only.
-    officers = {"P1", "P2", "P3", "P4", "P5"}
+    officers = set(LONG_IDS.values())
     assert all(orjson.loads(a)["officer_id"].startswith("ps-") for a in live)
     # The idle heartbeat writes to this topic every second, so it is read for a while, not
     # until it falls silent.
@@ -291,6 +304,84 @@ def test_worker_processes_events_through_sasl_ssl_and_reveal_restores_the_ids(
     assert "ps-" not in revealed.stdout
     # (Without the right key nothing is revealed: tests/unit/test_pseudonym.py.)
     assert worker.stop() == 0, worker.log_tail()
+
+    # Nothing the worker wrote holds an officer id in clear: not a topic it writes (alerts,
+    # internal hops, table changelogs), not its tables on disk. The input and reference topics
+    # hold them by nature (reveal reads the officers topic), and so may dead letters (the
+    # input as it came); there are none here.
+    pseudonyms = {Pseudonymiser(PSEUDONYM_KEY).pseudonym(o).encode() for o in officers}
+    written = _worker_topics(deployment)
+    assert {f"{deployment.app_id}-{t}-changelog" for t in (*OFFICER_TABLES, *PEER_TABLES)} <= set(
+        written
+    )
+    read = {
+        topic: read_committed(deployment.bootstrap, topic, idle_s=2.0, deadline_s=30.0)
+        for topic in written
+    }
+    assert read[f"{deployment.app_id}-officer-state-changelog"]
+    assert read[deployment.settings.topic(BY_OFFICER_ENTITY)]
+    for topic, records in read.items():
+        assert not _clear_ids_in(records, officers), f"officer ids in clear in {topic}"
+    databases = sorted(worker.state_dir.rglob("*.db"))
+    tables = {db.name.rsplit("-", 1)[0] for db in databases}
+    assert set(OFFICER_TABLES) | set(PEER_TABLES) <= tables, databases
+    for db in databases:
+        assert not _clear_ids_in(_rocksdb_items(db), officers), f"officer ids in clear in {db}"
+    # What was read is the state itself: the officers' pseudonyms key their states.
+    state_keys = {
+        key
+        for db in databases
+        if db.name.startswith("officer-state-")
+        for key, _ in _rocksdb_items(db)
+    }
+    assert pseudonyms <= state_keys
+
+
+# Officer ids long enough that finding one in binary state cannot be chance, as "P1" could.
+LONG_IDS = {f"P{i}": f"PC-48213-{i:04d}" for i in range(1, 6)}
+
+
+def _long_officer_ids(folder: Path) -> None:
+    """Give the busy week's officers long ids in its events and reference data."""
+    for path in (folder / "events.jsonl", folder / "reference" / "officers.jsonl"):
+        text = path.read_bytes()
+        for short, long in LONG_IDS.items():
+            text = text.replace(f'"{short}"'.encode(), f'"{long}"'.encode())
+        path.write_bytes(text)
+
+
+def _worker_topics(deployment: Deployment) -> list[str]:
+    """Every topic a worker of `deployment` writes: its own (named after the app id), the alert
+    and internal topics."""
+    admin = KafkaAdminClient(bootstrap_servers=deployment.bootstrap)
+    try:
+        names = admin.list_topics()
+    finally:
+        admin.close()
+    settings = deployment.settings
+    contract = {settings.topic(e) for e in (*ALERT_ENTITIES, BY_OFFICER_ENTITY, PEER_ENTITY)}
+    return sorted(n for n in names if n.startswith(f"{deployment.app_id}-") or n in contract)
+
+
+def _rocksdb_items(path: Path) -> list[tuple[bytes, bytes]]:
+    db = Rdict(str(path), options=Options(raw_mode=True), access_type=AccessType.read_only())
+    try:
+        return [(bytes(k), bytes(v)) for k, v in db.items()]
+    finally:
+        db.close()
+
+
+def _clear_ids_in(records: list[tuple[bytes | None, bytes]], officers: set[str]) -> set[str]:
+    """The officer ids found in clear in the records' keys and values (peer-stage snapshots,
+    zlib-compressed, are read decompressed)."""
+    found: set[str] = set()
+    for key, value in records:
+        for stored in (key or b"", value or b""):
+            data = stored
+            with contextlib.suppress(zlib.error):
+                data = zlib.decompress(stored)
+            found |= {o for o in officers if o.encode() in data}
+    return found
 
 
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
