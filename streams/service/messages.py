@@ -127,15 +127,29 @@ AS_OF_HEADER = "wf-as-of"
 _AS_OF = struct.Struct("<d")
 
 
-def encode_as_of(t: float) -> bytes:
-    return _AS_OF.pack(t)
+def clock_headers(
+    kind: bytes, topic: str, partition: int, stated: float
+) -> list[tuple[str, bytes]]:
+    """The headers of a by-officer message carrying input partition `topic`/`partition`'s
+    clock, stated at `stated` (a batch of its events, or a watermark about it).
+
+    >>> [name for name, _ in clock_headers(EVENTS, "watchfloor.badge.v1", 2, 1.5)]
+    ['wf-kind', 'wf-source', 'wf-as-of']
+    >>> source_of(clock_headers(WATERMARK, "watchfloor.badge.v1", 2, 1.5))
+    'watchfloor.badge.v1/2'
+    """
+    return [
+        (KIND_HEADER, kind),
+        (SOURCE_HEADER, f"{topic}/{partition}".encode()),
+        (AS_OF_HEADER, _AS_OF.pack(stated)),
+    ]
 
 
 def as_of(headers: Sequence[tuple[str, bytes]] | None) -> float | None:
     """When the clock a by-officer message carries was stated; None for messages without it
     (written before the header existed), whose statements always apply.
 
-    >>> as_of([(AS_OF_HEADER, encode_as_of(12.5))]), as_of([])
+    >>> as_of(clock_headers(WATERMARK, "watchfloor.badge.v1", 2, 12.5)), as_of([])
     (12.5, None)
     """
     for name, value in headers or ():

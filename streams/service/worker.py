@@ -31,6 +31,7 @@ from typing import Any, cast
 
 import faust
 from aiokafka.errors import IllegalStateError, KafkaError
+from faust.types import TP
 from kafka.partitioner.default import murmur2
 
 from detectors.config import DetectorConfig
@@ -175,7 +176,8 @@ class WatchfloorWorker:
             settings.commit_interval_s, CATCHING_UP_COMMIT_INTERVAL_S
         )
         # Input reaches the ingest agent in batches, below Faust's per-message delivery.
-        self.app.batched_topics = frozenset(self.input_topic.topics)
+        self._input_names = frozenset(self.input_topic.topics)
+        self.app.batched_topics = self._input_names
         self.app.batch_size = INPUT_BATCH_RECORDS
         self.by_officer = self.app.topic(settings.topic(BY_OFFICER_ENTITY), partitions=n, **raw)
         self.peer_topic = self.app.topic(settings.topic(PEER_ENTITY), partitions=n, **raw)
@@ -417,13 +419,8 @@ class WatchfloorWorker:
         batch = self._outbox.take(source)
         if batch is None:
             return
-        name = f"{source[0]}/{source[1]}".encode()
-        stated = wire.encode_as_of(time.time())
-        headers = [
-            (wire.KIND_HEADER, wire.EVENTS),
-            (wire.SOURCE_HEADER, name),
-            (wire.AS_OF_HEADER, stated),
-        ]
+        stated = time.time()
+        headers = wire.clock_headers(wire.EVENTS, *source, stated)
         newest = self._ingest_clock[source]
         with current(batch.event):  # in the transaction of the input partition's offsets
             if self._idleness.take_unidle(time.monotonic()):
@@ -440,7 +437,7 @@ class WatchfloorWorker:
                     headers,
                 )
 
-    async def _unidle_inputs(self, stated: bytes) -> None:
+    async def _unidle_inputs(self, stated: float) -> None:
         """Tell every by-officer partition that no input partition of this worker is idle.
 
         Sent before the first batch after the idle checks stopped (an outage) or the
@@ -448,15 +445,9 @@ class WatchfloorWorker:
         have events waiting in producers that lost the broker, and without this the others'
         backlogs, delivered first, would move the watermark past them.
         """
-        inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
-        owned = sorted(tp for tp in self.app.consumer.assignment() if tp.topic in inputs)
         busy = wire.encode_source_clock(-math.inf, False)
-        for tp in owned:
-            headers = [
-                (wire.KIND_HEADER, wire.WATERMARK),
-                (wire.SOURCE_HEADER, f"{tp.topic}/{tp.partition}".encode()),
-                (wire.AS_OF_HEADER, stated),
-            ]
+        for tp in sorted(self._owned_inputs()):
+            headers = wire.clock_headers(wire.WATERMARK, tp.topic, tp.partition, stated)
             for target in range(self.partitions):
                 await self._send(self._by_officer_name, None, busy, target, headers)
 
@@ -470,12 +461,11 @@ class WatchfloorWorker:
         producer lost the broker) does not override a later batch or unidling.
         """
         consumer = cast(LockedConsumer, self.app.consumer)
-        inputs = {self.settings.topic(e) for e in INPUT_ENTITIES}
         # Faust keeps the last committed and read offsets per partition only on the concrete
         # class.
         committed_offsets = getattr(consumer, "_committed_offset", {})
         read_offsets = getattr(consumer, "_read_offset", {})
-        owned = [tp for tp in consumer.assignment() if tp.topic in inputs]
+        owned = self._owned_inputs()
         if not owned:
             return
         started, stated = time.monotonic(), time.time()
@@ -528,16 +518,15 @@ class WatchfloorWorker:
         for source_topic, source_partition in idle:
             newest = self._ingest_clock.get((source_topic, source_partition), -math.inf)
             marker = wire.encode_source_clock(newest, True)
-            name = f"{source_topic}/{source_partition}".encode()
-            headers = [
-                (wire.KIND_HEADER, wire.WATERMARK),
-                (wire.SOURCE_HEADER, name),
-                (wire.AS_OF_HEADER, wire.encode_as_of(stated)),
-            ]
+            headers = wire.clock_headers(wire.WATERMARK, source_topic, source_partition, stated)
             for target in range(self.partitions):
                 await self._heartbeat_producer.send(
                     topic, value=marker, partition=target, headers=headers
                 )
+
+    def _owned_inputs(self) -> list[TP]:
+        """The input partitions assigned to this worker."""
+        return [tp for tp in self.app.consumer.assignment() if tp.topic in self._input_names]
 
     async def _rewind_stalled(self) -> None:
         await cast(LockedConsumer, self.app.consumer).rewind_stalled(time.monotonic())
